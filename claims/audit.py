@@ -1,0 +1,347 @@
+"""The audit trail: one hash-chained, append-only event per change, written inside the change's
+own transaction, and the verification of the chain.
+
+The canonical serialization that each event's hash covers is documented in the README
+("The audit trail"). Nothing here imports Flask: callers pass an `Actor`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from claims.db import db, is_postgres, utcnow
+from claims.models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+# Fields whose values never enter the trail; a change to one is recorded as "changed".
+SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
+# Fields that change on every write and say nothing a reader of the trail needs.
+NOISE_FIELDS = frozenset({"updated_at"})
+# Key of the PostgreSQL transaction-level advisory lock that serializes appends.
+_PG_LOCK_KEY = 0x434C41494D53  # "CLAIMS"
+_VERIFY_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, and from where: a signed-in user, or the system (CLI, demo)."""
+
+    user_id: int | None
+    name: str
+    ip: str | None = None
+    request_id: str | None = None
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        """An actor for commands run on the server itself."""
+        return cls(user_id=None, name=name)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        return {"bytes": len(value)}
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """Serialize as the trail stores and hashes it: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+    )
+
+
+def _redacted(values: dict[str, Any] | None, marker: str) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {k: (marker if k in SECRET_FIELDS else _plain(v)) for k, v in values.items()}
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Reduce two full states to the fields that differ (ignoring bookkeeping fields)."""
+    keys = [k for k in after if k not in NOISE_FIELDS and before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def event_hash(
+    *,
+    at: datetime,
+    actor_id: int | None,
+    actor_name: str,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    parent_type: str | None,
+    parent_id: int | None,
+    before: str | None,
+    after: str | None,
+    ip: str | None,
+    request_id: str | None,
+    prev_hash: str,
+) -> str:
+    """SHA-256 (hex) of an event's canonical serialization."""
+    content = {
+        "v": 1,
+        "at": at.isoformat(timespec="microseconds") + "Z",
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "parent_type": parent_type,
+        "parent_id": parent_id,
+        "before": before,
+        "after": after,
+        "ip": ip,
+        "request_id": request_id,
+        "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def record(
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    parent: tuple[str, int] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's open transaction.
+
+    Raises RuntimeError if called outside a transaction: an event must commit or roll back with
+    the change it describes.
+    """
+    if db.transaction_depth() == 0:
+        raise RuntimeError("audit.record() must run inside the change's transaction")
+    if is_postgres():
+        # Serializes appends across connections and app servers until this transaction ends.
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK_KEY,))
+    # On SQLite every transaction is BEGIN IMMEDIATE (claims/db.py), which already serializes.
+    last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).first()
+    fields: dict[str, Any] = {
+        "at": utcnow(),
+        "actor_id": actor.user_id,
+        "actor_name": actor.name[:64],
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "parent_type": parent[0] if parent else None,
+        "parent_id": parent[1] if parent else None,
+        "before": None if before is None else canonical_json(_redacted(before, "(secret)")),
+        "after": None if after is None else canonical_json(_redacted(after, "changed")),
+        "ip": actor.ip,
+        "request_id": actor.request_id,
+        "prev_hash": last.hash if last else GENESIS_HASH,
+    }
+    return AuditEvent.create(hash=event_hash(**fields), **fields)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of walking the chain."""
+
+    count: int
+    broken_id: int | None = None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_id is None
+
+    def __str__(self) -> str:
+        if self.intact:
+            return f"{self.count} events, chain intact"
+        return f"chain broken at event {self.broken_id}: {self.reason}"
+
+
+_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.at,
+    AuditEvent.actor_id,
+    AuditEvent.actor_name,
+    AuditEvent.action,
+    AuditEvent.entity_type,
+    AuditEvent.entity_id,
+    AuditEvent.parent_type,
+    AuditEvent.parent_id,
+    AuditEvent.before,
+    AuditEvent.after,
+    AuditEvent.ip,
+    AuditEvent.request_id,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
+_NAMES = tuple(c.name for c in _COLUMNS)
+
+
+def iter_events(batch: int = _VERIFY_BATCH) -> Iterator[dict[str, Any]]:
+    """Yield every event in chain order as a dict, reading in keyset-paginated batches."""
+    last_id = 0
+    while True:
+        rows: list[Any] = list(
+            AuditEvent.select(*_COLUMNS)
+            .where(AuditEvent.id > last_id)
+            .order_by(AuditEvent.id)
+            .limit(batch)
+            .tuples()
+        )
+        if not rows:
+            return
+        for row in rows:
+            yield dict(zip(_NAMES, row, strict=True))
+        last_id = rows[-1][0]
+
+
+def verify_events(events: Iterator[dict[str, Any]]) -> ChainReport:
+    """Check links and hashes of events given in chain order (from the database or an export)."""
+    expected_prev = GENESIS_HASH
+    count = 0
+    for event in events:
+        count += 1
+        if event["prev_hash"] != expected_prev:
+            return ChainReport(
+                count - 1, event["id"], "its prev_hash does not match the event before it"
+            )
+        at = event["at"]
+        if isinstance(at, str):
+            at = datetime.fromisoformat(at.removesuffix("Z"))
+        computed = event_hash(
+            at=at,
+            actor_id=event["actor_id"],
+            actor_name=event["actor_name"],
+            action=event["action"],
+            entity_type=event["entity_type"],
+            entity_id=event["entity_id"],
+            parent_type=event["parent_type"],
+            parent_id=event["parent_id"],
+            before=event["before"],
+            after=event["after"],
+            ip=event["ip"],
+            request_id=event["request_id"],
+            prev_hash=event["prev_hash"],
+        )
+        if computed != event["hash"]:
+            return ChainReport(count - 1, event["id"], "its content does not match its hash")
+        expected_prev = event["hash"]
+    return ChainReport(count)
+
+
+def verify() -> ChainReport:
+    """Walk the whole chain in the bound database."""
+    return verify_events(iter_events())
+
+
+ENTITY_TYPES = (
+    "article",
+    "claim",
+    "quantity",
+    "source",
+    "snapshot",
+    "evidence",
+    "verdict",
+    "rating",
+    "user",
+    "api_token",
+    "security",
+)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What the audit page and API filter by; every field optional."""
+
+    actor: str | None = None
+    entity_type: str | None = None
+    entity_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+
+
+def search(flt: EventFilter, *, before_id: int | None = None, limit: int = 50) -> list[AuditEvent]:
+    """Events matching a filter, newest first, older than `before_id` (keyset pagination)."""
+    query = AuditEvent.select()
+    if flt.actor:
+        query = query.where(AuditEvent.actor_name == flt.actor)
+    if flt.entity_type:
+        if flt.entity_id is not None:
+            query = query.where(
+                (
+                    (AuditEvent.entity_type == flt.entity_type)
+                    & (AuditEvent.entity_id == flt.entity_id)
+                )
+                | (
+                    (AuditEvent.parent_type == flt.entity_type)
+                    & (AuditEvent.parent_id == flt.entity_id)
+                )
+            )
+        else:
+            query = query.where(AuditEvent.entity_type == flt.entity_type)
+    if flt.action:
+        # "login" matches login.failed and login.succeeded; "login.failed" only itself.
+        query = query.where(
+            (AuditEvent.action == flt.action) | AuditEvent.action.startswith(flt.action + ".")
+        )
+    if flt.since:
+        query = query.where(AuditEvent.at >= flt.since)
+    if flt.until:
+        query = query.where(AuditEvent.at < flt.until)
+    if flt.text:
+        query = query.where(
+            AuditEvent.after.contains(flt.text)
+            | AuditEvent.before.contains(flt.text)
+            | AuditEvent.actor_name.contains(flt.text)
+            | AuditEvent.action.contains(flt.text)
+        )
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return list(query.order_by(AuditEvent.id.desc()).limit(limit))
+
+
+def history(entity_type: str, entity_id: int, limit: int = 500) -> list[AuditEvent]:
+    """A record's own timeline, with the events of what belongs to it, oldest first."""
+    events = search(EventFilter(entity_type=entity_type, entity_id=entity_id), limit=limit)
+    return events[::-1]
+
+
+def field_changes(event: AuditEvent) -> list[tuple[str, Any, Any]]:
+    """The event as (field, before, after) rows, for a reader rather than a program."""
+    before = json.loads(event.before) if event.before else {}
+    after = json.loads(event.after) if event.after else {}
+    fields = list(dict.fromkeys([*before, *after]))
+    return [(name, before.get(name), after.get(name)) for name in fields]
+
+
+def event_json(event: AuditEvent | dict[str, Any]) -> dict[str, Any]:
+    """An event as exported and served by the API: every hashed field, before/after as text."""
+    data = event if isinstance(event, dict) else event.__data__
+    return {
+        "id": data["id"],
+        "at": data["at"].isoformat(timespec="microseconds") + "Z",
+        **{name: data[name] for name in _NAMES if name not in ("id", "at")},
+    }
+
+
+def export_lines() -> Iterator[str]:
+    """The whole trail as JSON Lines, in chain order, streamed (one line per event)."""
+    for event in iter_events():
+        yield canonical_json(event_json(event)) + "\n"
+
+
+def read_export(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+    """Parse an exported trail back into events that `verify_events` accepts."""
+    for line in lines:
+        if line.strip():
+            yield json.loads(line)

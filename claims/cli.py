@@ -1,0 +1,290 @@
+"""Command-line interface: thin wrappers over the same services the views call.
+
+Domain errors become one line on stderr and exit code 1 here, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from claims import audit
+from claims.audit import Actor
+from claims.db import check_ready, connection, migration_status, upgrade
+from claims.errors import ClaimsError, DatabaseUnavailableError
+from claims.models import ROLES
+from claims.services import articles, users
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+db_cli = AppGroup("db", help="Create and upgrade the database schema.")
+users_cli = AppGroup("users", help="Manage accounts and API tokens.")
+audit_cli = AppGroup("audit", help="Inspect the tamper-evident audit trail.")
+
+DEMO_ACCOUNTS = (
+    ("editor", "Demo Editor", "editor"),
+    ("reviewer", "Demo Reviewer", "reviewer"),
+    ("admin", "Demo Admin", "admin"),
+)
+SAMPLE_FILE = "israel-morocco-military-work-plan.txt"
+# Used where ../shared/samples is not beside the checkout, so the demo works anywhere.
+FALLBACK_ARTICLE = """Harbour City Council Approves $48 Million Flood Wall
+By Demo Newsroom Staff
+3 Mar 2026
+Harbour City's council voted 7 to 2 on Tuesday to build a 4.5 km flood wall along the eastern \
+waterfront, the mayor's office announced.
+The project is expected to cost around $48 million, according to the city's finance department, \
+and construction is due to start in mid-2026.
+Officials said the wall would protect roughly 12,000 homes, up from 9,500 covered by the current \
+levee built in 1987.
+Critics on the council argued that the money would be better spent on relocating the 300 \
+households most at risk.
+"""
+
+
+def cli_command(fn: F) -> F:
+    """Run a command inside a database connection; turn domain errors into one clear line."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with connection():
+                return fn(*args, **kwargs)
+        except ClaimsError as exc:
+            raise click.ClickException(exc.message) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _require_current_schema() -> None:
+    check_ready(current_app.config["DATABASE_URL"])
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _actor() -> Actor:
+    return Actor.system(f"cli:{getpass.getuser()}")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (creates the database's tables on first run)."""
+    try:
+        with connection():
+            applied = upgrade()
+    except Exception as exc:
+        raise click.ClickException(_database_problem(exc)) from None
+    for name in applied:
+        click.echo(f"applied {name}")
+    click.echo("database is up to date" if not applied else f"{len(applied)} migration(s) applied")
+
+
+@db_cli.command("status")
+def db_status() -> None:
+    """List applied and pending migrations; exit 1 when some are pending."""
+    try:
+        with connection():
+            rows = migration_status()
+    except Exception as exc:
+        raise click.ClickException(_database_problem(exc)) from None
+    for m in rows:
+        state = "applied " + m.applied.strftime("%Y-%m-%d %H:%M:%S") if m.applied else "pending"
+        click.echo(f"{m.name:40} {state}")
+    if any(not m.applied for m in rows):
+        click.echo("pending migrations: run  flask --app app db upgrade")
+        sys.exit(1)
+
+
+def _database_problem(exc: Exception) -> str:
+    try:
+        check_ready(current_app.config["DATABASE_URL"])
+    except DatabaseUnavailableError as problem:
+        return problem.message
+    except Exception:  # noqa: S110 - the original error below says more
+        pass
+    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="reviewer", show_default=True)
+@click.option("--display-name", default="", help="Name shown in the interface.")
+@cli_command
+def users_create(username: str, role: str, display_name: str) -> None:
+    """Create an account; the password is read from a prompt or from stdin, never argv."""
+    _require_current_schema()
+    password = _read_password("Password")
+    user = users.create_user(_actor(), username, password, role, display_name)
+    click.echo(f"created {user.role} {user.username} (id {user.id})")
+
+
+@users_cli.command("password")
+@click.argument("username")
+@cli_command
+def users_password(username: str) -> None:
+    """Set a new password (prompt or stdin) and end the user's sessions."""
+    _require_current_schema()
+    user = users.find_user(username)
+    users.set_password(_actor(), user, _read_password("New password"))
+    click.echo(f"password of {user.username} changed; their sessions have ended")
+
+
+@users_cli.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@cli_command
+def users_role(username: str, role: str) -> None:
+    """Change a user's role (their sessions end)."""
+    _require_current_schema()
+    user = users.change_role(_actor(), users.find_user(username), role)
+    click.echo(f"{user.username} is now {user.role}")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+@cli_command
+def users_deactivate(username: str) -> None:
+    """Deactivate an account and end its sessions."""
+    _require_current_schema()
+    user = users.set_active(_actor(), users.find_user(username), False)
+    click.echo(f"{user.username} is deactivated")
+
+
+@users_cli.command("list")
+@cli_command
+def users_list() -> None:
+    """List accounts with their roles."""
+    _require_current_schema()
+    for user in users.list_users():
+        state = "" if user.active else "  (inactive)"
+        click.echo(f"{user.username:24} {user.role:9} {user.display_name}{state}")
+
+
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+@cli_command
+def users_token(username: str, name: str) -> None:
+    """Print a new API token for a user, once; only its hash is stored."""
+    _require_current_schema()
+    _, plaintext = users.create_token(_actor(), users.find_user(username), name)
+    click.echo(plaintext)
+
+
+@audit_cli.command("verify")
+@click.option(
+    "--file",
+    "path",
+    type=click.File("r", encoding="utf-8"),
+    help="Verify an exported JSON Lines file instead of the database.",
+)
+@cli_command
+def audit_verify(path: Any) -> None:
+    """Walk the whole hash chain; exit 1 and name the first bad event if it is broken."""
+    if path is not None:
+        report = audit.verify_events(audit.read_export(path))
+    else:
+        _require_current_schema()
+        report = audit.verify()
+    click.echo(str(report))
+    if not report.intact:
+        sys.exit(1)
+
+
+@audit_cli.command("export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: standard output).",
+)
+@cli_command
+def audit_export(output: Any) -> None:
+    """Write the whole trail, with its hashes, as JSON Lines for an outside auditor."""
+    _require_current_schema()
+    for line in audit.export_lines():
+        output.write(line)
+
+
+def _samples_dir(app: Flask) -> Path:
+    configured = app.config.get("SAMPLES_DIR")
+    if configured:
+        return Path(configured)
+    return Path(app.root_path).parent.parent / "shared" / "samples"
+
+
+def _demo_article(app: Flask) -> tuple[str, str]:
+    sample = _samples_dir(app) / SAMPLE_FILE
+    if sample.is_file():
+        return sample.read_text(encoding="utf-8"), str(sample)
+    return FALLBACK_ARTICLE, "the built-in demo article"
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the demo data and exit without serving.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Set up the embedded database with demo accounts and the sample article, then serve it."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        with connection():
+            applied = upgrade()
+            if applied:
+                click.echo(f"database ready ({len(applied)} migration(s) applied)")
+            actor = Actor.system("demo")
+            logins = []
+            for username, display, role in DEMO_ACCOUNTS:
+                password = secrets.token_urlsafe(12)
+                try:
+                    user = users.find_user(username)
+                    users.set_password(actor, user, password)
+                except ClaimsError:
+                    user = users.create_user(actor, username, password, role, display)
+                logins.append((user, password))
+            text, origin = _demo_article(app)
+            reviewer = logins[1][0]
+            article, created = articles.import_text(
+                Actor(reviewer.id, reviewer.username),
+                text,
+                publisher="Al Mayadeen English"
+                if origin != "the built-in demo article"
+                else "Demo Newsroom",
+            )
+    except ClaimsError as exc:
+        raise click.ClickException(exc.message) from None
+    except Exception as exc:
+        raise click.ClickException(_database_problem(exc)) from None
+
+    click.echo(f"article {article.id} {'imported from' if created else 'already there:'} {origin}")
+    click.echo("\nDemo accounts (passwords are new on every run; shown only now):")
+    for user, password in logins:
+        click.echo(f"  {user.role:9} {user.username:10} {password}")
+    url = f"http://{host}:{port}/"
+    click.echo(f"\nOpen {url} and sign in.  Database: {app.config['DATABASE_URL']}")
+    if no_serve:
+        return
+    os.environ.setdefault("FLASK_RUN_FROM_CLI", "false")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on the app."""
+    for group in (db_cli, users_cli, audit_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(demo)

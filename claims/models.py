@@ -1,0 +1,358 @@
+"""The domain model: tables, their relations, constraints and the limits of their fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee
+from peewee import (
+    AutoField,
+    BlobField,
+    BooleanField,
+    CharField,
+    Check,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from claims.db import BaseModel, utcnow
+
+# Field limits, shared by forms, services and the API.
+USERNAME_MAX = 64
+DISPLAY_NAME_MAX = 120
+PASSWORD_MIN = 12
+PASSWORD_MAX = 1024
+TITLE_MAX = 500
+URL_MAX = 2048
+NAME_MAX = 300
+ARTICLE_TEXT_MAX = 1_000_000
+QUOTE_MAX = 2_000
+STATEMENT_MAX = 2_000
+NOTE_MAX = 20_000
+TOKEN_NAME_MAX = 100
+
+ROLES = ("reviewer", "editor", "admin")
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+CLAIM_KINDS = (
+    "money",
+    "count",
+    "quantity",
+    "percentage",
+    "date",
+    "ordinal",
+    "place",
+    "entity",
+    "statement",
+)
+CLAIM_STATUSES = ("new", "in_research", "verdict_proposed", "approved", "dismissed")
+SOURCE_KINDS = (
+    "primary_document",
+    "official_statement",
+    "news_report",
+    "analysis",
+    "social_media",
+    "dataset",
+    "other",
+)
+STANCES = ("supports", "refutes", "mixed", "context")
+QUOTE_STATES = ("verified", "not_found", "no_snapshot")
+VERDICT_STATES = ("proposed", "approved", "rejected")
+
+
+def one_of(column: str, values: tuple[str, ...]) -> peewee.Node:
+    """A CHECK constraint that keeps a column inside a fixed set of values."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return Check(f"{column} IN ({listed})")
+
+
+class User(BaseModel):
+    """A newsroom account."""
+
+    id = AutoField()
+    username = CharField(max_length=USERNAME_MAX)
+    # NFKC + casefold of the username: two spellings of one name cannot both exist.
+    username_key = CharField(max_length=USERNAME_MAX, unique=True)
+    display_name = CharField(max_length=DISPLAY_NAME_MAX)
+    password_hash = CharField(max_length=255)
+    role = CharField(max_length=16, constraints=[one_of("role", ROLES)])
+    active = BooleanField(default=True)
+    # Bumped by logout, password and role changes and deactivation: older sessions stop working.
+    session_generation = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    # Flask-Login's protocol, kept here so the session loader and the model agree.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """Session identity: the id and the generation it was issued at."""
+        return f"{self.id}:{self.session_generation}"
+
+    def has_role(self, role: str) -> bool:
+        """Tell whether this user's role is at least `role` (reviewer < editor < admin)."""
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+class ApiToken(BaseModel):
+    """A per-user bearer token for the JSON API; only its SHA-256 is stored."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="api_tokens", on_delete="CASCADE")
+    name = CharField(max_length=TOKEN_NAME_MAX)
+    token_hash = CharField(max_length=64, unique=True)
+    # The first characters of the token, shown so its owner can tell tokens apart.
+    prefix = CharField(max_length=16)
+    created_at = DateTimeField(default=utcnow)
+    revoked_at = DateTimeField(null=True)
+
+
+class LoginFailure(BaseModel):
+    """One failed login, kept for throttling by account and by client address."""
+
+    id = AutoField()
+    username_key = CharField(max_length=USERNAME_MAX)
+    ip = CharField(max_length=64)
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("username_key", "at"), False), (("ip", "at"), False))
+
+
+class Article(BaseModel):
+    """An imported news article and its full plain text."""
+
+    id = AutoField()
+    title = CharField(max_length=TITLE_MAX)
+    url = CharField(max_length=URL_MAX, null=True)
+    publisher = CharField(max_length=NAME_MAX, null=True)
+    byline = CharField(max_length=NAME_MAX, null=True)
+    published_date = DateField(null=True)
+    text = TextField()
+    text_sha256 = CharField(max_length=64, index=True)
+    imported_by = ForeignKeyField(User, backref="articles")
+    imported_at = DateTimeField(default=utcnow, index=True)
+    updated_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)
+
+
+class Claim(BaseModel):
+    """A checkable statement, anchored to its exact words in the article."""
+
+    id = AutoField()
+    article = ForeignKeyField(Article, backref="claims", on_delete="CASCADE")
+    quote = TextField()
+    start = IntegerField(constraints=[Check('"start" >= 0')])
+    end = IntegerField(constraints=[Check('"end" > "start"')])
+    prefix = TextField(default="")
+    suffix = TextField(default="")
+    sentence = TextField(default="")
+    statement = TextField()
+    kind = CharField(max_length=16, constraints=[one_of("kind", CLAIM_KINDS)])
+    checkworthiness = FloatField(
+        default=0.0, constraints=[Check("checkworthiness >= 0 AND checkworthiness <= 1")]
+    )
+    attribution = CharField(max_length=NAME_MAX, null=True)
+    hedged = BooleanField(default=False)
+    status = CharField(
+        max_length=20, default="new", index=True, constraints=[one_of("status", CLAIM_STATUSES)]
+    )
+    dismissed_reason = TextField(null=True)
+    assignee = ForeignKeyField(User, null=True, backref="assigned_claims", on_delete="SET NULL")
+    created_by = ForeignKeyField(User, null=True, backref="created_claims")
+    version = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("article", "start"), False),
+            (("kind",), False),
+            (("assignee", "status"), False),
+        )
+
+
+class Quantity(BaseModel):
+    """A figure inside a claim, as written and normalized."""
+
+    id = AutoField()
+    claim = ForeignKeyField(Claim, backref="quantities", on_delete="CASCADE")
+    text = CharField(max_length=NAME_MAX)
+    value = FloatField(null=True)
+    # Upper bound for a range ("mid-2024" is a range of dates, "up to 150 km" has no lower one).
+    value_high = FloatField(null=True)
+    unit = CharField(max_length=32, null=True)
+    approximate = BooleanField(default=False)
+
+
+class Source(BaseModel):
+    """A document the newsroom relies on, shared by all articles."""
+
+    id = AutoField()
+    url = CharField(max_length=URL_MAX, null=True)
+    # The normalized URL: the same page added twice is one source.
+    url_key = CharField(max_length=URL_MAX, null=True, unique=True)
+    title = CharField(max_length=TITLE_MAX)
+    publisher = CharField(max_length=NAME_MAX, null=True)
+    author = CharField(max_length=NAME_MAX, null=True)
+    published_date = DateField(null=True)
+    kind = CharField(
+        max_length=20, default="other", index=True, constraints=[one_of("kind", SOURCE_KINDS)]
+    )
+    reliability = IntegerField(
+        null=True, constraints=[Check("reliability IS NULL OR reliability BETWEEN 1 AND 5")]
+    )
+    reliability_note = TextField(null=True)
+    created_by = ForeignKeyField(User, null=True, backref="sources")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)
+
+
+class Snapshot(BaseModel):
+    """One immutable archived copy of a source, as fetched."""
+
+    id = AutoField()
+    source = ForeignKeyField(Source, backref="snapshots", on_delete="CASCADE")
+    fetched_at = DateTimeField(default=utcnow)
+    http_status = IntegerField(null=True)
+    final_url = CharField(max_length=URL_MAX, null=True)
+    content_type = CharField(max_length=200, null=True)
+    sha256 = CharField(max_length=64)
+    # The body as received, zlib-compressed.
+    body = BlobField(null=True)
+    extracted_text = TextField(default="")
+
+    class Meta:
+        indexes = ((("source", "fetched_at"), False),)
+
+
+class Evidence(BaseModel):
+    """What a source says about a claim, with the reviewer's stance."""
+
+    id = AutoField()
+    claim = ForeignKeyField(Claim, backref="evidence", on_delete="CASCADE")
+    source = ForeignKeyField(Source, backref="evidence")
+    snapshot = ForeignKeyField(Snapshot, null=True, backref="evidence", on_delete="SET NULL")
+    excerpt = TextField()
+    locator = CharField(max_length=NAME_MAX, null=True)
+    stance = CharField(max_length=10, constraints=[one_of("stance", STANCES)])
+    note = TextField(default="")
+    quote_verified = CharField(
+        max_length=12, default="no_snapshot", constraints=[one_of("quote_verified", QUOTE_STATES)]
+    )
+    created_by = ForeignKeyField(User, backref="evidence")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("claim", "stance"), False),)
+
+
+class Rating(BaseModel):
+    """One step of the rating scale (stored as data so editors can change labels and order)."""
+
+    id = AutoField()
+    slug = CharField(max_length=40, unique=True)
+    label = CharField(max_length=80)
+    # 5 (true) .. 1 (false) for ClaimReview; NULL for misleading / unproven / not checkable.
+    numeric = IntegerField(
+        null=True, constraints=[Check("numeric IS NULL OR numeric BETWEEN 1 AND 5")]
+    )
+    position = IntegerField(default=0)
+    description = TextField(default="")
+
+
+class Verdict(BaseModel):
+    """A reviewer's rating of a claim, approved or rejected by an editor."""
+
+    id = AutoField()
+    claim = ForeignKeyField(Claim, backref="verdicts", on_delete="CASCADE")
+    rating = ForeignKeyField(Rating, backref="verdicts")
+    confidence = IntegerField(constraints=[Check("confidence BETWEEN 0 AND 100")])
+    rationale = TextField(default="")
+    author = ForeignKeyField(User, backref="verdicts")
+    state = CharField(
+        max_length=10,
+        default="proposed",
+        index=True,
+        constraints=[one_of("state", VERDICT_STATES)],
+    )
+    approver = ForeignKeyField(User, null=True, backref="approved_verdicts")
+    review_comment = TextField(null=True)
+    decided_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("claim", "created_at"), False),)
+
+
+class AuditEvent(BaseModel):
+    """One append-only, hash-chained record of a change (see claims/audit.py)."""
+
+    id = AutoField()
+    at = DateTimeField(index=True)
+    # Plain columns, not foreign keys: the trail must outlive and never block what it describes.
+    actor_id = IntegerField(null=True)
+    actor_name = CharField(max_length=USERNAME_MAX)
+    action = CharField(max_length=64)
+    entity_type = CharField(max_length=32)
+    entity_id = IntegerField(null=True)
+    # The record this one belongs to (a verdict's claim, a claim's article), for timelines.
+    parent_type = CharField(max_length=32, null=True)
+    parent_id = IntegerField(null=True)
+    # Canonical JSON text, stored exactly as it was hashed.
+    before = TextField(null=True)
+    after = TextField(null=True)
+    ip = CharField(max_length=64, null=True)
+    request_id = CharField(max_length=64, null=True)
+    prev_hash = CharField(max_length=64, unique=True)
+    hash = CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = (
+            (("entity_type", "entity_id", "id"), False),
+            (("parent_type", "parent_id", "id"), False),
+            (("actor_name", "id"), False),
+            (("action", "id"), False),
+        )
+
+
+MODELS: list[type[peewee.Model]] = [
+    User,
+    ApiToken,
+    LoginFailure,
+    Article,
+    Claim,
+    Quantity,
+    Source,
+    Snapshot,
+    Evidence,
+    Rating,
+    Verdict,
+    AuditEvent,
+]
+
+
+def field_values(instance: peewee.Model, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Return a model instance's column values keyed by field name (foreign keys as ids)."""
+    return {
+        name: instance.__data__.get(name) for name in instance._meta.fields if name not in exclude
+    }

@@ -1,0 +1,22 @@
+"""Security events that change no record: refused logins, CSRF failures, denied access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from claims import audit
+from claims.audit import Actor
+from claims.db import db
+
+
+def log_event(
+    actor: Actor,
+    action: str,
+    *,
+    entity_type: str = "security",
+    entity_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record one security event in the audit trail, in a transaction of its own."""
+    with db.atomic():
+        audit.record(actor, action, entity_type, entity_id, after=details or {})

@@ -1,0 +1,36 @@
+"""Blueprints and the request plumbing shared by every view."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from claims.services import users
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+@login_manager.user_loader
+def _load_user(identity: str) -> object | None:
+    return users.load_session_user(identity)
+
+
+def register(app: Flask) -> None:
+    """Attach extensions, hooks, error handlers, filters, blueprints and CLI commands."""
+    from claims import cli, filters
+    from claims.views import access, api, articles, audit, auth, dashboard, errors, people
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+
+    access.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    for module in (auth, dashboard, articles, people, audit, api):
+        app.register_blueprint(module.bp)
+    cli.init_app(app)
