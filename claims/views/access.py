@@ -79,7 +79,7 @@ def _open_connection() -> None:
         check_ready(current_app.config["DATABASE_URL"])
         current_app.extensions["claims_schema_ok"] = True
     try:
-        db.connect(reuse_if_open=True)
+        g.opened_connection = db.connect(reuse_if_open=True)
     except peewee.OperationalError as exc:
         raise DatabaseUnavailableError("The database cannot be reached right now.") from exc
 
@@ -166,7 +166,8 @@ def _security_headers(response: Any) -> Any:
 
 
 def _close_connection(exc: BaseException | None) -> None:
-    if not db.is_closed():
+    # Close what this request opened (a caller that brought its own connection keeps it).
+    if g.get("opened_connection") and not db.is_closed():
         db.close()
 
 
