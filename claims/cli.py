@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from claims import audit
 from claims.audit import Actor
@@ -228,17 +228,19 @@ def _samples_dir(app: Flask) -> Path:
     return Path(app.root_path).parent.parent / "shared" / "samples"
 
 
-def _demo_article(app: Flask) -> tuple[str, str]:
+def _demo_article(app: Flask) -> tuple[str, str, str]:
+    """The demo's article: (text, where it came from, its publisher)."""
     sample = _samples_dir(app) / SAMPLE_FILE
     if sample.is_file():
-        return sample.read_text(encoding="utf-8"), str(sample)
-    return FALLBACK_ARTICLE, "the built-in demo article"
+        return sample.read_text(encoding="utf-8"), str(sample), "Al Mayadeen English"
+    return FALLBACK_ARTICLE, "the built-in demo article", "Demo Newsroom"
 
 
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare the demo data and exit without serving.")
+@with_appcontext
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Set up the embedded database with demo accounts and the sample article, then serve it."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -257,14 +259,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
                 except ClaimsError:
                     user = users.create_user(actor, username, password, role, display)
                 logins.append((user, password))
-            text, origin = _demo_article(app)
+            text, origin, publisher = _demo_article(app)
             reviewer = logins[1][0]
             article, created = articles.import_text(
-                Actor(reviewer.id, reviewer.username),
-                text,
-                publisher="Al Mayadeen English"
-                if origin != "the built-in demo article"
-                else "Demo Newsroom",
+                Actor(reviewer.id, reviewer.username), text, publisher=publisher
             )
     except ClaimsError as exc:
         raise click.ClickException(exc.message) from None

@@ -11,6 +11,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from claims.audit import ENTITY_TYPES
@@ -23,7 +24,7 @@ from claims.models import (
     USERNAME_MAX,
 )
 
-ROLE_CHOICES = [(r, r.capitalize()) for r in ROLES]
+ROLE_CHOICES = [SelectChoice(r, r.capitalize()) for r in ROLES]
 
 
 class LoginForm(FlaskForm):
@@ -91,7 +92,10 @@ class AuditFilterForm(FlaskForm):
 
     actor = StringField("Actor", validators=[Optional(), Length(max=USERNAME_MAX)])
     entity = SelectField(
-        "Record type", choices=[("", "Any")] + [(t, t.replace("_", " ")) for t in ENTITY_TYPES]
+        "Record type",
+        choices=[SelectChoice("", "Any")]
+        + [SelectChoice(t, t.replace("_", " ")) for t in ENTITY_TYPES],
+        default="",
     )
     entity_id = IntegerField(
         "Record id", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]

@@ -124,7 +124,7 @@ def _check_access() -> ResponseReturnValue | None:
 
 
 def _check_csrf() -> None:
-    if request.method in SAFE_METHODS or g.get("token_auth"):
+    if request.method in SAFE_METHODS or g.get("token_auth") or request.routing_exception:
         return
     if is_api_request():
         # A browser session calling the API: JSON only, same site only, token in a header.

@@ -1,0 +1,132 @@
+"""The schema: migrations build what the models describe, constraints hold, clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import peewee
+import pytest
+from playhouse.schema_diff import diff_models
+
+from claims import create_app
+from claims.db import bind, db, migration_status, open_database, upgrade
+from claims.models import MODELS, Article, Claim, User, Verdict
+from tests import factories
+from tests.conftest import TEST_SECRET, is_postgres_run, postgres_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_migrations_build_exactly_the_models(tmp_path):
+    url = postgres_url() or f"sqlite:///{tmp_path / 'empty.db'}"
+    if is_postgres_run():
+        # Start from nothing; the upgrade below leaves the schema as the other tests expect.
+        fresh = open_database(url)
+        with fresh.connection_context():
+            fresh.execute_sql("DROP SCHEMA public CASCADE")
+            fresh.execute_sql("CREATE SCHEMA public")
+    database = open_database(url)
+    bind(database)
+    with database.connection_context():
+        assert [m.name for m in migration_status() if m.applied] == []
+        applied = upgrade()
+        assert applied == [m.name for m in migration_status()]
+        diff = diff_models(database, MODELS)
+        assert not diff, f"migrations and models differ:\n{diff}"
+        assert upgrade() == []  # idempotent
+
+
+def test_constraints_refuse_bad_values(app):
+    user = factories.user("constance", "reviewer")
+    article = factories.article(user)
+    with pytest.raises(peewee.IntegrityError), db.atomic():
+        User.update(role="superuser").where(User.id == user.id).execute()
+    with pytest.raises(peewee.IntegrityError), db.atomic():
+        Claim.create(article=article, quote="x", start=5, end=2, statement="x", kind="count")
+    with pytest.raises(peewee.IntegrityError), db.atomic():
+        Claim.create(article=article, quote="x", start=0, end=1, statement="x", kind="rumour")
+    with pytest.raises(peewee.IntegrityError), db.atomic():
+        Claim.create(
+            article=article,
+            quote="x",
+            start=0,
+            end=1,
+            statement="x",
+            kind="count",
+            checkworthiness=1.5,
+        )
+    with pytest.raises(peewee.IntegrityError), db.atomic():
+        Article.create(title="t", text="t", text_sha256="0", imported_by=999_999)
+    with pytest.raises(peewee.IntegrityError), db.atomic():
+        Verdict.create(claim=1, rating=1, confidence=150, author=user)
+    assert Claim.select().count() == 0
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
+    if is_postgres_run():
+        pytest.skip("SQLite pragmas")
+    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_a_database_behind_the_code_names_the_command(tmp_path):
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": TEST_SECRET})
+    response = app.test_client().get("/login")
+    assert response.status_code == 503
+    assert "flask --app app db upgrade" in response.text
+    result = app.test_cli_runner().invoke(args=["users", "list"])
+    assert result.exit_code == 1
+    assert "flask --app app db upgrade" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_db_upgrade_and_status_commands(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": TEST_SECRET})
+    runner = app.test_cli_runner()
+    status = runner.invoke(args=["db", "status"])
+    assert status.exit_code == 1
+    assert "0001_initial" in status.output and "pending" in status.output
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    assert "applied 0001_initial" in up.output
+    status = runner.invoke(args=["db", "status"])
+    assert status.exit_code == 0
+    assert "pending" not in status.output
+    assert status.output.count("applied") == len(list((ROOT / "migrations").glob("0*.py")))
+
+
+def run_flask(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT), **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_an_unreachable_database_is_one_clear_line(tmp_path):
+    result = run_flask(
+        "db",
+        "status",
+        env={"CLAIMS_DATABASE_URL": "postgresql://nobody:pw@127.0.0.1:9/nothing"},
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert (
+        "cannot reach the database at postgresql://nobody:***@127.0.0.1:9/nothing" in result.stderr
+    )
+    assert "pw@" not in result.stderr
+    result = run_flask(
+        "db", "upgrade", env={"CLAIMS_DATABASE_URL": "sqlite:////nonexistent/dir/claims.db"}
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "cannot reach the database" in result.stderr
