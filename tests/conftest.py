@@ -175,3 +175,6 @@ def is_postgres_run() -> bool:
 
 
 IntegrityErrors = (peewee.IntegrityError, peewee.InternalError, peewee.OperationalError)
+
+
+from tests.browser import browser, live_server, page  # noqa: E402, F401 - fixtures

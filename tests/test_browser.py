@@ -1,0 +1,83 @@
+"""The UI shell in a real Chromium: sign in, navigate, sign out; laptop and phone widths."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from tests.browser import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, live_server, username: str, password: str = factories.PASSWORD) -> None:
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_reviewer_signs_in_reads_an_article_and_signs_out(app, live_server, page, reviewer):
+    factories.article(reviewer, "Harbour City approved a $48 million flood wall.\n\nIt is 4.5 km long.")
+    page.goto(live_server.url)
+    assert page.url.startswith(f"{live_server.url}/login")
+    screenshot(page, "login")
+
+    sign_in(page, live_server, "rita", "wrong password entirely")
+    assert page.get_by_role("alert").inner_text().strip() == "Invalid username or password."
+    assert page.get_by_label("Username").input_value() == "rita"
+
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    assert page.get_by_text("Rita").first.is_visible()
+    # A reviewer sees no links to editor or admin pages.
+    nav = page.get_by_role("navigation", name="Main")
+    assert nav.get_by_role("link", name="Audit trail").count() == 0
+    assert nav.get_by_role("link", name="Users").count() == 0
+
+    page.get_by_role("link", name="A test article").click()
+    assert page.get_by_role("heading", name="A test article").is_visible()
+    assert page.get_by_text("It is 4.5 km long.").is_visible()
+    screenshot(page, "article")
+
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_text("You are signed out.").is_visible()
+    page.goto(live_server.url)
+    assert "/login" in page.url
+    assert page.dialogs == []
+
+
+def test_admin_creates_an_account_and_the_form_keeps_input_on_error(app, live_server, page, admin):
+    sign_in(page, live_server, "ada")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+    page.get_by_label("Username").fill("new person")
+    page.get_by_label("Display name").fill("New Person")
+    page.get_by_label("Role").select_option("editor")
+    page.get_by_label("Initial password").fill("a good long passphrase")
+    page.get_by_role("button", name="Create account").click()
+    assert "A username is 2 to 64" in page.locator(".error").first.inner_text()
+    assert page.get_by_label("Display name").input_value() == "New Person"
+    assert page.get_by_label("Role").input_value() == "editor"
+    page.get_by_label("Username").fill("newperson")
+    page.get_by_label("Initial password").fill("a good long passphrase")
+    page.get_by_role("button", name="Create account").click()
+    assert page.get_by_text("Account newperson created.").is_visible()
+    screenshot(page, "user-edit")
+
+
+def test_pages_fit_a_phone_and_are_keyboard_usable(browser, app, live_server, reviewer):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    tab = context.new_page()
+    tab.goto(f"{live_server.url}/login")
+    # The username field has the focus on arrival; the rest is Tab and Enter.
+    assert tab.evaluate("document.activeElement.name") == "username"
+    tab.keyboard.type("rita")
+    tab.keyboard.press("Tab")
+    tab.keyboard.type(factories.PASSWORD)
+    tab.keyboard.press("Enter")
+    tab.wait_for_url(f"{live_server.url}/")
+    width = tab.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"page scrolls sideways on a phone ({width}px)"
+    screenshot(tab, "dashboard-phone")
+    context.close()
