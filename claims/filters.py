@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask
+
+from claims import audit
 
 
 def when(value: datetime | date | None) -> str:
@@ -21,7 +24,13 @@ def paragraphs(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
+def audit_changes(event: Any) -> list[tuple[str, Any, Any]]:
+    """An audit event's (field, before, after) rows."""
+    return audit.field_changes(event)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
+    app.add_template_filter(audit_changes)
     app.add_template_filter(when)
     app.add_template_filter(paragraphs)

@@ -131,10 +131,10 @@ def csrf_token(html: str) -> str:
 
 def login(client: FlaskClient, username: str, password: str = factories.PASSWORD) -> Any:
     """Sign in through the login form, as a browser does."""
-    page = client.get("/login")
+    form = client.get("/login")
     return client.post(
         "/login",
-        data={"username": username, "password": password, "csrf_token": csrf_token(page.text)},
+        data={"username": username, "password": password, "csrf_token": csrf_token(form.text)},
     )
 
 

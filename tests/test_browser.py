@@ -18,7 +18,9 @@ def sign_in(page, live_server, username: str, password: str = factories.PASSWORD
 
 
 def test_reviewer_signs_in_reads_an_article_and_signs_out(app, live_server, page, reviewer):
-    factories.article(reviewer, "Harbour City approved a $48 million flood wall.\n\nIt is 4.5 km long.")
+    factories.article(
+        reviewer, "Harbour City approved a $48 million flood wall.\n\nIt is 4.5 km long."
+    )
     page.goto(live_server.url)
     assert page.url.startswith(f"{live_server.url}/login")
     screenshot(page, "login")

@@ -100,18 +100,22 @@ def create_user(
     _check_role(role)
     passwords.check_policy(password)
     password_hash = passwords.hash_password(password)
-    try:
-        with db.atomic():
-            user = User.create(
-                username=name,
-                username_key=username_key(name),
-                display_name=display,
-                password_hash=password_hash,
-                role=role,
-            )
-            audit.record(actor, "user.create", "user", user.id, after=field_values(user))
-    except peewee.IntegrityError as exc:
-        raise ConflictError(f"The username {name!r} is already taken.", field="username") from exc
+    with db.atomic():
+        try:
+            # A savepoint, so that only a clash of usernames reads as "taken".
+            with db.atomic():
+                user = User.create(
+                    username=name,
+                    username_key=username_key(name),
+                    display_name=display,
+                    password_hash=password_hash,
+                    role=role,
+                )
+        except peewee.IntegrityError as exc:
+            raise ConflictError(
+                f"The username {name!r} is already taken.", field="username"
+            ) from exc
+        audit.record(actor, "user.create", "user", user.id, after=field_values(user))
     return user
 
 

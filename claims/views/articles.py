@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
+from claims import audit
 from claims.services import articles
 from claims.views.access import allow
 
@@ -15,4 +17,5 @@ bp = Blueprint("articles", __name__, url_prefix="/articles")
 @allow("reviewer")
 def show(article_id: int) -> ResponseReturnValue:
     article = articles.get_article(article_id)
-    return render_template("articles/show.html", article=article)
+    history = audit.history("article", article.id) if current_user.has_role("editor") else None
+    return render_template("articles/show.html", article=article, history=history)

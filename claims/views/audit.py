@@ -52,7 +52,7 @@ def index() -> ResponseReturnValue:
         render_template(
             "audit/index.html",
             form=form,
-            events=[(e, audit.field_changes(e)) for e in events],
+            events=events,
             next_before=events[-1].id if more and events else None,
             args=args,
             paged=page_cursor() is not None,
@@ -68,12 +68,7 @@ def show(event_id: int) -> ResponseReturnValue:
     if event is None:
         raise NotFoundError("No such audit event.")
     previous = AuditEvent.select(AuditEvent.id).where(AuditEvent.hash == event.prev_hash).first()
-    return render_template(
-        "audit/show.html",
-        event=event,
-        changes=audit.field_changes(event),
-        previous=previous,
-    )
+    return render_template("audit/show.html", event=event, previous=previous)
 
 
 @bp.route("/export.jsonl")

@@ -1,0 +1,424 @@
+"""The audit trail: one event per change in the change's transaction, append-only in the
+database, hash-chained, verifiable in the app and outside it, and readable by editors."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import peewee
+import pytest
+
+from claims import audit
+from claims.audit import Actor
+from claims.db import db, utcnow
+from claims.models import AuditEvent, User
+from claims.services import articles, security, users
+from tests import factories
+from tests.conftest import is_postgres_run, login
+
+ROOT = Path(__file__).resolve().parents[1]
+MIGRATION = ROOT / "migrations" / "0002_audit_append_only.py"
+
+
+def latest() -> AuditEvent:
+    return AuditEvent.select().order_by(AuditEvent.id.desc()).first()
+
+
+def count() -> int:
+    return AuditEvent.select().count()
+
+
+# Every public function of claims/services, as a writer (setup, then the call under test) or
+# a reader. A new service function that is in neither table fails the test below.
+SYSTEM = Actor.system("test")
+
+
+def _fresh() -> User:
+    return factories.user("wanda")
+
+
+def _fresh_with_token() -> tuple[User, int]:
+    user = _fresh()
+    return user, users.create_token(SYSTEM, user, "x")[0].id
+
+
+WRITERS = {
+    "users.create_user": (
+        lambda: None,
+        lambda _: users.create_user(SYSTEM, "newone", "a long passphrase", "editor"),
+    ),
+    "users.set_password": (_fresh, lambda u: users.set_password(SYSTEM, u, "another passphrase")),
+    "users.change_password": (
+        _fresh,
+        lambda u: users.change_password(SYSTEM, u, factories.PASSWORD, "another passphrase"),
+    ),
+    "users.change_role": (_fresh, lambda u: users.change_role(SYSTEM, u, "admin")),
+    "users.set_active": (_fresh, lambda u: users.set_active(SYSTEM, u, False)),
+    "users.update_account": (
+        _fresh,
+        lambda u: users.update_account(SYSTEM, u, display_name="W", role="editor", active=True),
+    ),
+    "users.end_sessions": (_fresh, lambda u: users.end_sessions(SYSTEM, u)),
+    "users.authenticate": (
+        _fresh,
+        lambda u: users.authenticate(
+            SYSTEM, u.username, factories.PASSWORD, max_attempts=5, window=timedelta(minutes=15)
+        ),
+    ),
+    "users.create_token": (_fresh, lambda u: users.create_token(SYSTEM, u, "job")),
+    "users.revoke_token": (_fresh_with_token, lambda ut: users.revoke_token(SYSTEM, *ut)),
+    "articles.import_text": (
+        _fresh,
+        lambda u: articles.import_text(Actor(u.id, u.username), "The wall costs $48 million."),
+    ),
+    "security.log_event": (lambda: None, lambda _: security.log_event(SYSTEM, "access.denied")),
+}
+READERS = {
+    "users.username_key",
+    "users.get_user",
+    "users.find_user",
+    "users.list_users",
+    "users.load_session_user",
+    "users.list_tokens",
+    "users.user_for_token",
+    "articles.text_sha256",
+    "articles.get_article",
+    "articles.recent_articles",
+}
+
+
+def service_functions() -> set[str]:
+    names = set()
+    for module in (users, articles, security):
+        short = module.__name__.rsplit(".", 1)[1]
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == module.__name__ and not name.startswith("_"):
+                names.add(f"{short}.{name}")
+    return names
+
+
+def test_every_service_function_is_known_as_writer_or_reader():
+    assert service_functions() == set(WRITERS) | READERS
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_each_writer_leaves_exactly_one_event(app, name):
+    setup, action = WRITERS[name]
+    context = setup()
+    before = count()
+    action(context)
+    assert count() == before + 1
+    assert audit.verify().intact
+
+
+def test_a_change_that_fails_leaves_no_event(app, system):
+    factories.user("dup")
+    before = count()
+    with pytest.raises(Exception, match="already taken"):
+        users.create_user(system, "DUP", "a long passphrase", "reviewer")
+    assert count() == before
+    assert User.select().count() == 1
+
+
+def test_an_event_that_cannot_be_written_fails_the_change(app, system, monkeypatch):
+    def broken(*args, **kwargs):
+        raise peewee.IntegrityError("audit storage refused the event")
+
+    monkeypatch.setattr(AuditEvent, "create", broken)
+    with pytest.raises(peewee.IntegrityError):
+        users.create_user(system, "ghost", "a long passphrase", "reviewer")
+    monkeypatch.undo()
+    assert User.select().where(User.username == "ghost").count() == 0
+
+
+def test_record_outside_a_transaction_is_refused(app, system):
+    with pytest.raises(RuntimeError, match="inside the change's transaction"):
+        audit.record(system, "x", "user", 1)
+
+
+def test_events_carry_who_what_when_and_field_changes(app, system):
+    user = factories.user("ed")
+    users.change_role(Actor(7, "boss", "10.0.0.5", "req-1"), user, "editor")
+    event = latest()
+    assert (event.actor_id, event.actor_name, event.ip, event.request_id) == (
+        7,
+        "boss",
+        "10.0.0.5",
+        "req-1",
+    )
+    assert (event.action, event.entity_type, event.entity_id) == ("user.role", "user", user.id)
+    assert json.loads(event.before) == {"role": "reviewer", "session_generation": 0}
+    assert json.loads(event.after) == {"role": "editor", "session_generation": 1}
+    assert abs((utcnow() - event.at).total_seconds()) < 60
+
+
+def test_secrets_never_enter_the_trail(app, system):
+    user = factories.user("sec")
+    users.set_password(system, user, "the brand new secret")
+    token, plaintext = users.create_token(system, user, "ci")
+    everything = " ".join(f"{e.before} {e.after}" for e in AuditEvent.select())
+    for secret in (
+        "the brand new secret",
+        factories.PASSWORD,
+        plaintext,
+        token.token_hash,
+        User.get_by_id(user.id).password_hash,
+        user.password_hash,
+    ):
+        assert secret not in everything
+    change = AuditEvent.get(AuditEvent.action == "user.password")
+    assert json.loads(change.after)["password_hash"] == "changed"
+
+
+def test_the_database_refuses_update_and_delete_of_events(app, system):
+    factories.user("trail")
+    event = latest()
+    for statement in (
+        AuditEvent.update(action="edited").where(AuditEvent.id == event.id),
+        AuditEvent.delete().where(AuditEvent.id == event.id),
+    ):
+        with pytest.raises(peewee.DatabaseError, match="append-only"), db.atomic():
+            statement.execute()
+    with pytest.raises(peewee.DatabaseError, match="append-only"), db.atomic():
+        event.delete_instance()
+    with pytest.raises(peewee.DatabaseError, match="append-only"), db.atomic():
+        db.execute_sql("DELETE FROM audit_event")
+    assert latest().action == event.action and count() == 1
+
+
+def _without_trigger(statement: str) -> None:
+    """Simulate a database administrator: drop the guard, edit, put the guard back."""
+    postgres = is_postgres_run()
+    namespace: dict = {}
+    exec(compile(MIGRATION.read_text(), str(MIGRATION), "exec"), namespace)
+    with db.atomic():
+        if postgres:
+            db.execute_sql("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change")
+        else:
+            db.execute_sql("DROP TRIGGER audit_event_no_update")
+            db.execute_sql("DROP TRIGGER audit_event_no_delete")
+        db.execute_sql(statement)
+        if postgres:
+            db.execute_sql("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_change")
+        else:
+            for create in namespace["SQLITE"]:
+                db.execute_sql(create)
+
+
+@pytest.mark.parametrize(
+    ("statement", "reason"),
+    [
+        (
+            'UPDATE audit_event SET after = \'{"role":"admin"}\' WHERE id = 3',
+            "content does not match",
+        ),
+        (
+            "UPDATE audit_event SET actor_name = 'someone-else' WHERE id = 3",
+            "content does not match",
+        ),
+        ("DELETE FROM audit_event WHERE id = 3", "prev_hash does not match"),
+    ],
+)
+def test_verify_names_the_first_broken_event(app, system, statement, reason):
+    for name in ("a1", "a2", "a3", "a4", "a5"):
+        factories.user(name)
+    assert str(audit.verify()) == "5 events, chain intact"
+    _without_trigger(statement)
+    report = audit.verify()
+    assert not report.intact
+    assert report.broken_id == (3 if "UPDATE" in statement else 4)
+    assert reason in report.reason
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"chain broken at event {report.broken_id}" in result.output
+
+
+def test_audit_verify_command_reports_an_intact_chain(app):
+    for name in ("v1", "v2"):
+        factories.user(name)
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0
+    assert result.output.strip() == "2 events, chain intact"
+
+
+def test_concurrent_writers_never_fork_the_chain(app, database_url):
+    writers, per_writer = 6, 5
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            with db.connection_context():
+                for i in range(per_writer):
+                    security.log_event(Actor.system(f"w{n}"), "access.denied", details={"i": i})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert count() == writers * per_writer
+    assert audit.verify().intact
+    prevs = [e.prev_hash for e in AuditEvent.select(AuditEvent.prev_hash)]
+    assert len(set(prevs)) == len(prevs)
+
+
+def test_export_verifies_outside_the_app_and_detects_tampering(app, tmp_path):
+    for name in ("x1", "x2", "x3"):
+        factories.user(name)
+    out = tmp_path / "trail.jsonl"
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "export", "-o", str(out)]).exit_code == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) == 3
+    first = json.loads(lines[0])
+    assert first["prev_hash"] == "0" * 64 and len(first["hash"]) == 64
+    # The README's stand-alone check (stdlib only) accepts it...
+    assert readme_verifier(out) == "3 events, chain intact"
+    result = runner.invoke(args=["audit", "verify", "--file", str(out)])
+    assert result.output.strip() == "3 events, chain intact"
+    # ...and names the edited line.
+    edited = json.loads(lines[1])
+    edited["action"] = "user.delete"
+    lines[1] = json.dumps(edited)
+    out.write_text("\n".join(lines) + "\n")
+    assert readme_verifier(out) == "event 2: hash mismatch"
+    result = runner.invoke(args=["audit", "verify", "--file", str(out)])
+    assert result.exit_code == 1 and "chain broken at event 2" in result.output
+
+
+def readme_verifier(path: Path) -> str:
+    """Run the verification snippet from the README, exactly as an outside auditor would."""
+    readme = (ROOT / "README.md").read_text()
+    code = readme.split("<!-- verify-snippet -->")[1].split("```python")[1].split("```")[0]
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    return namespace["verify"](str(path))
+
+
+def test_audit_page_filters_and_shows_field_level_changes(app, editor_client, system):
+    rita = factories.user("rita2")
+    users.change_role(Actor(None, "carol"), rita, "editor")
+    security.log_event(system, "access.denied")
+    page = editor_client.get("/audit/?actor=carol")
+    assert page.status_code == 200
+    assert "user.role" in page.text and "access.denied" not in page.text
+    assert "reviewer" in page.text and "editor" in page.text  # before -> after
+    page = editor_client.get("/audit/?action=access")
+    assert "access.denied" in page.text and "user.role" not in page.text
+    page = editor_client.get(f"/audit/?entity=user&entity_id={rita.id}")
+    assert "user.create" in page.text and "user.role" in page.text
+    page = editor_client.get("/audit/?q=rita2")
+    assert "user.create" in page.text
+    bad = editor_client.get("/audit/?since=not-a-date&entity=planet")
+    assert bad.status_code == 422
+    assert "Not a valid date value" in bad.text and "Not a valid choice" in bad.text
+    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    assert "No events match" in editor_client.get(f"/audit/?since={tomorrow}").text
+
+
+def test_audit_page_paginates_newest_first(app, editor_client, system):
+    app.config["PAGE_SIZE"] = 3
+    for i in range(7):
+        security.log_event(system, f"test.e{i}")
+    first = editor_client.get("/audit/?action=test")
+    assert first.text.index("test.e6") < first.text.index("test.e4")
+    assert "test.e3" not in first.text and "Older events" in first.text
+    older = editor_client.get(
+        "/audit/?action=test&before=" + first.text.split("before=")[1].split('"')[0].split("&")[0]
+    )
+    assert "test.e3" in older.text and "test.e6" not in older.text
+
+
+def test_event_page_shows_hashes_and_link_to_previous(app, editor_client):
+    factories.user("h1")
+    factories.user("h2")
+    second = latest()
+    page = editor_client.get(f"/audit/{second.id}")
+    assert second.hash in page.text and second.prev_hash in page.text
+    assert f"event #{second.id - 1}" in page.text
+
+
+def test_article_page_shows_its_history_to_editors_only(
+    app, editor_client, reviewer_client, reviewer
+):
+    article = factories.article(reviewer)
+    page = editor_client.get(f"/articles/{article.id}")
+    assert "History" in page.text and "article.import" in page.text
+    assert "article.import" not in reviewer_client.get(f"/articles/{article.id}").text
+
+
+def test_reviewers_cannot_read_the_trail(reviewer_client):
+    for url in ("/audit/", "/audit/1", "/audit/export.jsonl", "/api/audit"):
+        assert reviewer_client.get(url).status_code == 403
+
+
+def test_no_route_edits_or_deletes_events(app, admin_client):
+    factories.user("keep")
+    event = latest()
+    for method in ("PUT", "PATCH", "DELETE", "POST"):
+        for url in (f"/audit/{event.id}", f"/api/audit/{event.id}", "/audit/", "/api/audit"):
+            assert admin_client.open(url, method=method).status_code in (404, 405)
+    assert latest().hash == event.hash
+
+
+def test_api_lists_events_newest_first_with_hashes_and_filters(app, editor_client, system):
+    user = factories.user("apiu")
+    users.change_role(system, user, "editor")
+    body = editor_client.get(f"/api/audit?entity=user&entity_id={user.id}").json
+    assert [e["action"] for e in body["events"]] == ["user.role", "user.create"]
+    newest = body["events"][0]
+    assert set(newest) >= {
+        "id",
+        "at",
+        "actor_name",
+        "action",
+        "entity_type",
+        "entity_id",
+        "before",
+        "after",
+        "prev_hash",
+        "hash",
+    }
+    assert newest["prev_hash"] == body["events"][1]["hash"]
+    assert body["next"] is None
+    paged = editor_client.get("/api/audit?limit=1").json
+    assert len(paged["events"]) == 1 and "before=" in paged["next"]
+    again = editor_client.get(paged["next"]).json
+    assert again["events"][0]["id"] < paged["events"][0]["id"]
+    future = (utcnow() + timedelta(days=1)).isoformat() + "Z"
+    assert editor_client.get(f"/api/audit?since={future}").json["events"] == []
+    for bad in ("since=yesterday", "limit=0", "limit=abc", "entity=planet", "entity_id=-1"):
+        response = editor_client.get(f"/api/audit?{bad}")
+        assert response.status_code == 422, bad
+        assert response.json["error"]["code"] == "invalid"
+    assert (
+        len(editor_client.get("/api/audit?limit=100000").json["events"])
+        <= app.config["MAX_PAGE_SIZE"]
+    )
+
+
+def test_audit_export_download_streams_json_lines(app, editor_client):
+    factories.user("d1")
+    response = editor_client.get("/audit/export.jsonl")
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert response.mimetype == "application/x-ndjson"
+    events = [json.loads(line) for line in response.text.splitlines()]
+    assert audit.verify_events(iter(events)).intact
+
+
+def test_login_events_record_the_client_address(app, reviewer):
+    client = app.test_client()
+    login(client, "rita", "wrong password here")
+    event = AuditEvent.get(AuditEvent.action == "login.failed")
+    assert event.ip == "127.0.0.1" and event.actor_name == "anonymous"
+    # A client cannot choose its recorded address when no proxy is trusted.
+    login(client, "rita", "wrong password here")
+    client.post("/login", headers={"X-Forwarded-For": "1.2.3.4"})
+    assert AuditEvent.select().where(AuditEvent.ip == "1.2.3.4").count() == 0
