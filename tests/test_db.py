@@ -130,3 +130,62 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "cannot reach the database" in result.stderr
+
+
+def gunicorn(url: str, port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "python:claims.serving",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "app:app",
+        ],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "CLAIMS_DATABASE_URL": url, "CLAIMS_SECRET_KEY": TEST_SECRET},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_gunicorn_refuses_to_start_on_a_schema_behind_the_code(tmp_path):
+    proc = gunicorn(f"sqlite:///{tmp_path / 'behind.db'}", free_port())
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "run: flask --app app db upgrade" in output
+    assert "Traceback" not in output
+
+
+def test_gunicorn_serves_the_app_with_several_workers(app, database_url):
+    import time
+    import urllib.request
+
+    factories.user("gina", "editor")
+    port = free_port()
+    proc = gunicorn(database_url, port)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.3)
+        assert "Sign in" in body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
