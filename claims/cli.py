@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import json
 import os
 import secrets
 import sys
@@ -18,12 +19,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from claims import audit
+from claims import audit, documents, extraction
 from claims.audit import Actor
 from claims.db import check_ready, connection, migration_status, upgrade
 from claims.errors import ClaimsError, DatabaseUnavailableError
+from claims.fetch import parse_allowlist
 from claims.models import ROLES
 from claims.services import articles, users
+from claims.services import claims as claims_service
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -221,6 +224,70 @@ def audit_export(output: Any) -> None:
         output.write(line)
 
 
+def _read_source(source: str, allowlist: frozenset[str]) -> documents.Document:
+    """A file path, '-' for stdin, or an http(s) URL fetched by the one fetcher."""
+    if source.startswith(("http://", "https://")):
+        return articles.fetch_document(source, allowlist)
+    if source == "-":
+        return documents.read_bytes(sys.stdin.buffer.read())
+    path = Path(source)
+    if not path.is_file():
+        raise click.ClickException(f"no such file: {source}")
+    return documents.read_bytes(path.read_bytes(), filename=path.name)
+
+
+@click.command("extract")
+@click.argument("source", default="-")
+@click.option("--json", "as_json", is_flag=True, help="Print {text, claims} as JSON.")
+@with_appcontext
+def extract_command(source: str, as_json: bool) -> None:
+    """Run claim extraction on FILE (or - for stdin) and print the claims; writes nothing."""
+    try:
+        document = _read_source(source, frozenset())
+    except ClaimsError as exc:
+        raise click.ClickException(exc.message) from None
+    found = extraction.extract(document.text)
+    if as_json:
+        payload = {"text": document.text, "claims": [extraction.to_json(c) for c in found]}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for claim in found:
+        span = f"{claim.start:>6}-{claim.end:<6}"
+        click.echo(f"{span} {claim.kind:<10} {claim.checkworthiness:.2f}  {claim.quote}")
+
+
+@click.command("import")
+@click.argument("source")
+@click.option("--as", "username", help="Who imports it (default: the first active admin).")
+@click.option("--json", "as_json", is_flag=True, help="Print the article and its claims as JSON.")
+@with_appcontext
+@cli_command
+def import_command(source: str, username: str | None, as_json: bool) -> None:
+    """Import an article from FILE, - (stdin) or URL, with its claims; print its id and claims."""
+    _require_current_schema()
+    user = users.find_user(username) if username else users.first_admin()
+    allowlist = parse_allowlist(current_app.config.get("FETCH_ALLOWLIST", ""))
+    document = _read_source(source, allowlist)
+    article, created = articles.import_document(Actor(user.id, user.username, None, None), document)
+    found = claims_service.article_claims(article.id)
+    if as_json:
+        from claims.views.api import article_json
+
+        click.echo(
+            json.dumps(
+                {"created": created, **article_json(article, with_text=False)},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo(
+        f"article {article.id} {'imported' if created else 'already imported'}: {article.title}"
+    )
+    for claim in found:
+        click.echo(f"  #{claim.id:<5} {claim.kind:<10} {claim.quote}")
+
+
 def _samples_dir(app: Flask) -> Path:
     configured = app.config.get("SAMPLES_DIR")
     if configured:
@@ -261,8 +328,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
                 logins.append((user, password))
             text, origin, publisher = _demo_article(app)
             reviewer = logins[1][0]
-            article, created = articles.import_text(
-                Actor(reviewer.id, reviewer.username), text, publisher=publisher
+            document = documents.read_text(text)
+            article, created = articles.import_document(
+                Actor(reviewer.id, reviewer.username),
+                articles.with_metadata(document, publisher=publisher),
             )
     except ClaimsError as exc:
         raise click.ClickException(exc.message) from None
@@ -286,3 +355,5 @@ def init_app(app: Flask) -> None:
     for group in (db_cli, users_cli, audit_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
+    app.cli.add_command(extract_command)
+    app.cli.add_command(import_command)

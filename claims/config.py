@@ -43,6 +43,9 @@ class Defaults:
     TRUSTED_PROXIES = 0
     # Host names the app answers to (comma-separated); empty accepts any (development only).
     TRUSTED_HOSTS = ""
+    # Hosts (host or host:port, comma-separated) the fetcher may reach even though they are
+    # private or local; tests name their own 127.0.0.1 server. Empty in production.
+    FETCH_ALLOWLIST = ""
     # Where ../shared/samples lives; the demo imports the sample article from it when present.
     SAMPLES_DIR = ""
     # Rows per page on list pages and in the API, and the hard cap a client may ask for.

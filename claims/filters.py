@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -24,6 +25,31 @@ def paragraphs(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
+def web_url(value: object) -> bool:
+    """Test: is this an http(s) address that may be rendered as a link?"""
+    if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 for c in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def quantity_value(quantity: Any) -> str:
+    """A normalized figure for reading: dates as dates, ranges as ranges, big numbers grouped."""
+
+    def show(value: float | None) -> str:
+        if value is None:
+            return "…"
+        if quantity.unit == "date":
+            return datetime.fromtimestamp(value, UTC).strftime("%d %b %Y")
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+
+    if quantity.value is None and quantity.value_high is None:
+        return "—"
+    if quantity.value_high is not None and quantity.value_high != quantity.value:
+        return f"{show(quantity.value)} to {show(quantity.value_high)}"
+    return show(quantity.value)
+
+
 def audit_changes(event: Any) -> list[tuple[str, Any, Any]]:
     """An audit event's (field, before, after) rows."""
     return audit.field_changes(event)
@@ -32,5 +58,7 @@ def audit_changes(event: Any) -> list[tuple[str, Any, Any]]:
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(audit_changes)
+    app.add_template_filter(quantity_value)
+    app.add_template_test(web_url)
     app.add_template_filter(when)
     app.add_template_filter(paragraphs)

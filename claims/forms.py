@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
+    TextAreaField,
+    URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from claims.audit import ENTITY_TYPES
 from claims.models import (
+    ARTICLE_TEXT_MAX,
+    CLAIM_KINDS,
     DISPLAY_NAME_MAX,
+    NAME_MAX,
+    NOTE_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
     ROLES,
+    STATEMENT_MAX,
+    TITLE_MAX,
     TOKEN_NAME_MAX,
+    URL_MAX,
     USERNAME_MAX,
 )
 
@@ -106,3 +120,97 @@ class AuditFilterForm(FlaskForm):
     since = DateField("From", validators=[Optional()])
     until = DateField("To (inclusive)", validators=[Optional()])
     q = StringField("Text", validators=[Optional(), Length(max=200)])
+
+
+class ImportForm(FlaskForm):
+    """Import an article: exactly one of text, file or URL, and optional metadata."""
+
+    text = TextAreaField(
+        "Paste the article's text",
+        validators=[Optional(), Length(max=ARTICLE_TEXT_MAX)],
+        render_kw={"rows": 12},
+    )
+    file = FileField(
+        "…or upload a .txt or .html file",
+        validators=[FileAllowed(["txt", "html", "htm"], "Upload a .txt or .html file.")],
+    )
+    url = URLField(
+        "…or give its address",
+        validators=[Optional(), Length(max=URL_MAX)],
+        description="The server fetches the page and keeps its main text.",
+    )
+    title = StringField(
+        "Title",
+        validators=[Optional(), Length(max=TITLE_MAX)],
+        description="Leave empty to use the page's own title.",
+    )
+    publisher = StringField("Publisher", validators=[Optional(), Length(max=NAME_MAX)])
+    byline = StringField("Byline", validators=[Optional(), Length(max=NAME_MAX)])
+    published = DateField("Published on", validators=[Optional()])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        given = [bool((self.text.data or "").strip()), bool(self.file.data), bool(self.url.data)]
+        if sum(given) != 1:
+            self.form_errors.append(
+                "Give the article one way: paste its text, upload a file, or give its address."
+            )
+            return False
+        return True
+
+
+class ArticleEditForm(FlaskForm):
+    version = HiddenField()
+    title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
+    url = URLField("Address", validators=[Optional(), Length(max=URL_MAX)])
+    publisher = StringField("Publisher", validators=[Optional(), Length(max=NAME_MAX)])
+    byline = StringField("Byline", validators=[Optional(), Length(max=NAME_MAX)])
+    published = DateField("Published on", validators=[Optional()])
+
+
+KIND_CHOICES = [SelectChoice(k, k.capitalize()) for k in CLAIM_KINDS]
+
+
+class ClaimEditForm(FlaskForm):
+    version = HiddenField()
+    statement = TextAreaField(
+        "Statement",
+        validators=[DataRequired(), Length(max=STATEMENT_MAX)],
+        description="The claim as a reviewer restates it: neutral, self-contained.",
+        render_kw={"rows": 3},
+    )
+    kind = SelectField("Kind", choices=KIND_CHOICES)
+
+
+class ClaimAddForm(FlaskForm):
+    start = IntegerField("From character", validators=[InputRequired(), NumberRange(min=0)])
+    end = IntegerField("To character", validators=[InputRequired(), NumberRange(min=1)])
+    kind = SelectField("Kind", choices=KIND_CHOICES, default="statement")
+    statement = TextAreaField(
+        "Statement (optional)", validators=[Optional(), Length(max=STATEMENT_MAX)]
+    )
+
+
+class DismissForm(FlaskForm):
+    version = HiddenField()
+    reason = TextAreaField(
+        "Why is it not worth checking?",
+        validators=[DataRequired(), Length(max=NOTE_MAX)],
+        render_kw={"rows": 2},
+    )
+
+
+class VersionForm(FlaskForm):
+    """A button that acts on a record as read at `version` (restore)."""
+
+    version = HiddenField()
+
+
+class SplitForm(FlaskForm):
+    version = HiddenField()
+    at = SelectField("Split before the word", coerce=int, choices=[])
+
+
+class MergeForm(FlaskForm):
+    claims = SelectMultipleField("Claims to merge", coerce=int, choices=[], validate_choice=False)

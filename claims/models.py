@@ -143,8 +143,10 @@ class Article(BaseModel):
     byline = CharField(max_length=NAME_MAX, null=True)
     published_date = DateField(null=True)
     text = TextField()
-    text_sha256 = CharField(max_length=64, index=True)
+    # The same text imported twice is the same article (also under concurrent imports).
+    text_sha256 = CharField(max_length=64, unique=True)
     imported_by = ForeignKeyField(User, backref="articles")
+    imported_by_id: int  # peewee's id accessors, declared for the type checker
     imported_at = DateTimeField(default=utcnow, index=True)
     updated_at = DateTimeField(default=utcnow)
     version = IntegerField(default=1)
@@ -155,6 +157,10 @@ class Claim(BaseModel):
 
     id = AutoField()
     article = ForeignKeyField(Article, backref="claims", on_delete="CASCADE")
+    article_id: int
+    assignee_id: int | None
+    created_by_id: int | None
+    dismissed_by_id: int | None
     quote = TextField()
     start = IntegerField(constraints=[Check('"start" >= 0')])
     end = IntegerField(constraints=[Check('"end" > "start"')])
@@ -172,6 +178,7 @@ class Claim(BaseModel):
         max_length=20, default="new", index=True, constraints=[one_of("status", CLAIM_STATUSES)]
     )
     dismissed_reason = TextField(null=True)
+    dismissed_by = ForeignKeyField(User, null=True, backref="dismissed_claims")
     assignee = ForeignKeyField(User, null=True, backref="assigned_claims", on_delete="SET NULL")
     created_by = ForeignKeyField(User, null=True, backref="created_claims")
     version = IntegerField(default=1)
@@ -191,6 +198,7 @@ class Quantity(BaseModel):
 
     id = AutoField()
     claim = ForeignKeyField(Claim, backref="quantities", on_delete="CASCADE")
+    claim_id: int
     text = CharField(max_length=NAME_MAX)
     value = FloatField(null=True)
     # Upper bound for a range ("mid-2024" is a range of dates, "up to 150 km" has no lower one).

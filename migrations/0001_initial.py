@@ -53,7 +53,7 @@ def up(migrator, db):
         byline = CharField(null=True, max_length=300)
         published_date = DateField(null=True)
         text = TextField()
-        text_sha256 = CharField(index=True, max_length=64)
+        text_sha256 = CharField(unique=True, max_length=64)
         imported_by = ForeignKeyField(User)
         imported_at = DateTimeField(index=True)
         updated_at = DateTimeField()
@@ -137,6 +137,7 @@ def up(migrator, db):
             ],
         )
         dismissed_reason = TextField(null=True)
+        dismissed_by = ForeignKeyField(User, null=True)
         assignee = ForeignKeyField(User, null=True, on_delete="SET NULL")
         created_by = ForeignKeyField(User, null=True)
         version = IntegerField(default=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from claims import documents
 from claims.audit import Actor
 from claims.services import articles, users
 
@@ -23,5 +24,6 @@ def actor_for(account: Any) -> Actor:
 
 def article(account: Any, text: str = "The council approved a $48 million flood wall.") -> Any:
     """Import an article as a user."""
-    created, _ = articles.import_text(actor_for(account), text, title="A test article")
+    document = articles.with_metadata(documents.read_text(text), title="A test article")
+    created, _ = articles.import_document(actor_for(account), document)
     return created

@@ -12,11 +12,11 @@ from pathlib import Path
 import peewee
 import pytest
 
-from claims import audit
+from claims import audit, documents, extraction
 from claims.audit import Actor
 from claims.db import db, utcnow
-from claims.models import AuditEvent, User
-from claims.services import articles, security, users
+from claims.models import AuditEvent, Claim, User
+from claims.services import articles, claims, security, users
 from tests import factories
 from tests.conftest import is_postgres_run, login
 
@@ -39,6 +39,27 @@ SYSTEM = Actor.system("test")
 
 def _fresh() -> User:
     return factories.user("wanda")
+
+
+def _fresh_article():
+    return factories.article(_fresh(), "Quarterly figures were published on Monday.")
+
+
+def _fresh_claim():
+    user = _fresh()
+    article = factories.article(user, "The new flood wall will cost $48 million in total.")
+    return claims.add_claim(SYSTEM, article.id, 0, 30)
+
+
+def _two_claims():
+    claim = _fresh_claim()
+    other = claims.add_claim(SYSTEM, claim.article_id, 31, 45)
+    return [Claim.get_by_id(claim.id), other]
+
+
+def _in_transaction(fn):
+    with db.atomic():
+        return fn()
 
 
 def _fresh_with_token() -> tuple[User, int]:
@@ -71,11 +92,66 @@ WRITERS = {
     ),
     "users.create_token": (_fresh, lambda u: users.create_token(SYSTEM, u, "job")),
     "users.revoke_token": (_fresh_with_token, lambda ut: users.revoke_token(SYSTEM, *ut)),
-    "articles.import_text": (
+    "articles.import_document": (
         _fresh,
-        lambda u: articles.import_text(Actor(u.id, u.username), "The wall costs $48 million."),
+        # A text with no claim: the import itself is one event (each claim adds one more).
+        lambda u: articles.import_document(Actor(u.id, u.username), documents.read_text("Hello.")),
+    ),
+    "articles.update_metadata": (
+        _fresh_article,
+        lambda a: articles.update_metadata(
+            SYSTEM,
+            a.id,
+            a.version,
+            title="New",
+            url=None,
+            publisher=None,
+            byline=None,
+            published=None,
+        ),
+    ),
+    "claims.update_claim": (
+        _fresh_claim,
+        lambda c: claims.update_claim(SYSTEM, c.id, c.version, statement="New"),
+    ),
+    "claims.dismiss_claim": (
+        _fresh_claim,
+        lambda c: claims.dismiss_claim(SYSTEM, c.id, c.version, "opinion"),
+    ),
+    "claims.restore_claim": (
+        lambda: claims.dismiss_claim(SYSTEM, _fresh_claim().id, 1, "opinion"),
+        lambda c: claims.restore_claim(SYSTEM, c.id, c.version),
     ),
     "security.log_event": (lambda: None, lambda _: security.log_event(SYSTEM, "access.denied")),
+}
+# Writers that record one event per record they touch, with how many records that is.
+MULTI_WRITERS = {
+    "claims.add_claim": (_fresh_article, lambda a: claims.add_claim(SYSTEM, a.id, 0, 8), 1),
+    "claims.create_claims": (
+        _fresh_article,
+        lambda a: _in_transaction(
+            lambda: claims.create_claims(
+                SYSTEM,
+                a,
+                extraction.extract(
+                    "Morocco bought 36 ATMOS systems. The deal was worth $1 billion."
+                ),
+            )
+        ),
+        2,
+    ),
+    # The claim keeps its first part (one event), a new claim takes the rest (one event).
+    "claims.split_claim": (
+        _fresh_claim,
+        lambda c: claims.split_claim(SYSTEM, c.id, c.version, c.start + 4),
+        2,
+    ),
+    # The merged claim (one event) and each original dismissed (one event each).
+    "claims.merge_claims": (
+        _two_claims,
+        lambda pair: claims.merge_claims(SYSTEM, pair[0].article_id, [c.id for c in pair]),
+        3,
+    ),
 }
 READERS = {
     "users.username_key",
@@ -88,12 +164,23 @@ READERS = {
     "articles.text_sha256",
     "articles.get_article",
     "articles.recent_articles",
+    "articles.find_by_text",
+    "articles.with_metadata",
+    "articles.fetch_document",
+    "users.first_admin",
+    "claims.get_claim",
+    "claims.quantities_of",
+    "claims.article_claims",
+    "claims.search_claims",
+    "claims.claim_state",
+    "claims.count_claims",
+    "claims.progress",
 }
 
 
 def service_functions() -> set[str]:
     names = set()
-    for module in (users, articles, security):
+    for module in (users, articles, security, claims):
         short = module.__name__.rsplit(".", 1)[1]
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and not name.startswith("_"):
@@ -102,7 +189,7 @@ def service_functions() -> set[str]:
 
 
 def test_every_service_function_is_known_as_writer_or_reader():
-    assert service_functions() == set(WRITERS) | READERS
+    assert service_functions() == set(WRITERS) | set(MULTI_WRITERS) | READERS
 
 
 @pytest.mark.parametrize("name", sorted(WRITERS))
@@ -112,6 +199,16 @@ def test_each_writer_leaves_exactly_one_event(app, name):
     before = count()
     action(context)
     assert count() == before + 1
+    assert audit.verify().intact
+
+
+@pytest.mark.parametrize("name", sorted(MULTI_WRITERS))
+def test_multi_record_writers_leave_one_event_per_record(app, name):
+    setup, action, records = MULTI_WRITERS[name]
+    context = setup()
+    before = count()
+    action(context)
+    assert count() == before + records
     assert audit.verify().intact
 
 

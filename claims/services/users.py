@@ -82,6 +82,19 @@ def find_user(username: str) -> User:
     return user
 
 
+def first_admin() -> User:
+    """The longest-standing active admin. Raises NotFoundError if there is none."""
+    user = (
+        User.select()
+        .where((User.role == "admin") & (User.active == True))  # noqa: E712
+        .order_by(User.id)
+        .first()
+    )
+    if user is None:
+        raise NotFoundError("There is no active admin; name a user with --as.")
+    return user
+
+
 def list_users() -> peewee.ModelSelect[User]:
     """All accounts, by username."""
     return User.select().order_by(User.username_key)

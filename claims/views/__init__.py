@@ -20,7 +20,7 @@ def _load_user(identity: str) -> object | None:
 def register(app: Flask) -> None:
     """Attach extensions, hooks, error handlers, filters, blueprints and CLI commands."""
     from claims import cli, filters
-    from claims.views import access, api, articles, audit, auth, dashboard, errors, people
+    from claims.views import access, api, articles, audit, auth, claims, dashboard, errors, people
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -31,6 +31,6 @@ def register(app: Flask) -> None:
     access.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
-    for module in (auth, dashboard, articles, people, audit, api):
+    for module in (auth, dashboard, articles, claims, people, audit, api):
         app.register_blueprint(module.bp)
     cli.init_app(app)

@@ -126,13 +126,12 @@ def _check_access() -> ResponseReturnValue | None:
 def _check_csrf() -> None:
     if request.method in SAFE_METHODS or g.get("token_auth") or request.routing_exception:
         return
-    if is_api_request():
-        # A browser session calling the API: JSON only, same site only, token in a header.
-        if request.headers.get("Sec-Fetch-Site") == "cross-site":
-            abort(403)
-        if request.content_length and not request.is_json:
-            abort(415)
+    # A browser session calling the API: same site only, token in a header, JSON only.
+    if is_api_request() and request.headers.get("Sec-Fetch-Site") == "cross-site":
+        abort(403)
     csrf.protect()
+    if is_api_request() and request.content_length and not request.is_json:
+        abort(415)
 
 
 def _before_request() -> ResponseReturnValue | None:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from claims import audit
-from claims.errors import NotFoundError, ValidationError
-from claims.models import AuditEvent, User
-from claims.views.access import allow
+from claims import audit, documents
+from claims.errors import FetchFailedError, FetchRefusedError, NotFoundError, ValidationError
+from claims.fetch import parse_allowlist
+from claims.models import Article, AuditEvent, Claim, Quantity, User
+from claims.services import articles, claims, security
+from claims.views.access import allow, current_actor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -106,3 +108,180 @@ def audit_event(event_id: int) -> ResponseReturnValue:
     if event is None:
         raise NotFoundError("No such audit event.")
     return jsonify(audit.event_json(event))
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object.
+
+    Raises ValidationError unless the body is a JSON object.
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError("Send a JSON object with 'Content-Type: application/json'.")
+    return body
+
+
+def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    """A string member of a JSON body. Raises ValidationError for another type or a missing one."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ValidationError(f"{name} is required.", field=name)
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string.", field=name)
+    return value
+
+
+def date_field(body: dict[str, Any], name: str) -> date | None:
+    """An ISO 8601 date member. Raises ValidationError if it is not one."""
+    value = text_field(body, name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise ValidationError(f"{name} must be an ISO 8601 date.", field=name) from None
+
+
+def quantity_json(q: Quantity) -> dict[str, Any]:
+    return {
+        "text": q.text,
+        "value": q.value,
+        "value_high": q.value_high,
+        "unit": q.unit,
+        "approximate": bool(q.approximate),
+    }
+
+
+def claim_json(claim: Claim, quantities: list[Quantity]) -> dict[str, Any]:
+    """A claim as the API shows it."""
+    return {
+        "id": claim.id,
+        "article_id": claim.article_id,
+        "quote": claim.quote,
+        "start": claim.start,
+        "end": claim.end,
+        "prefix": claim.prefix,
+        "suffix": claim.suffix,
+        "sentence": claim.sentence,
+        "statement": claim.statement,
+        "kind": claim.kind,
+        "checkworthiness": round(claim.checkworthiness, 4),
+        "attribution": claim.attribution,
+        "hedged": bool(claim.hedged),
+        "status": claim.status,
+        "dismissed_reason": claim.dismissed_reason,
+        "assignee_id": claim.assignee_id,
+        "version": claim.version,
+        "created_at": claim.created_at.isoformat() + "Z",
+        "updated_at": claim.updated_at.isoformat() + "Z",
+        "quantities": [quantity_json(q) for q in quantities],
+    }
+
+
+def claims_json(claim_list: list[Claim]) -> list[dict[str, Any]]:
+    """Several claims with their quantities, in two queries."""
+    grouped = claims.quantities_of(claim_list)
+    return [claim_json(c, grouped[c.id]) for c in claim_list]
+
+
+def article_json(article: Article, *, with_text: bool) -> dict[str, Any]:
+    """An article with its claims (and its text when asked)."""
+    data: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "publisher": article.publisher,
+        "byline": article.byline,
+        "published": article.published_date.isoformat() if article.published_date else None,
+        "text_sha256": article.text_sha256,
+        "imported_by_id": article.imported_by_id,
+        "imported_at": article.imported_at.isoformat() + "Z",
+        "version": article.version,
+    }
+    if with_text:
+        data["text"] = article.text
+    data["claims"] = claims_json(claims.article_claims(article.id))
+    return data
+
+
+@bp.route("/articles", methods=["POST"])
+@allow("reviewer")
+def import_article() -> ResponseReturnValue:
+    body = json_body()
+    text, url = text_field(body, "text"), text_field(body, "url")
+    if bool(text and text.strip()) == bool(url and url.strip()):
+        raise ValidationError("Send either 'text' or 'url'.", field="text")
+    if url:
+        allowlist = parse_allowlist(current_app.config.get("FETCH_ALLOWLIST", ""))
+        try:
+            document = articles.fetch_document(url.strip(), allowlist)
+        except (FetchRefusedError, FetchFailedError) as exc:
+            security.log_event(
+                current_actor(), exc.code.replace("_", "."), details={"url": url[:2048]}
+            )
+            raise
+    else:
+        document = documents.read_text(text or "")
+    document = articles.with_metadata(
+        document,
+        title=text_field(body, "title"),
+        publisher=text_field(body, "publisher"),
+        byline=text_field(body, "byline"),
+        published=date_field(body, "published"),
+    )
+    article, created = articles.import_document(current_actor(), document)
+    return jsonify(article_json(article, with_text=True)), 201 if created else 200
+
+
+@bp.route("/articles/<int:article_id>")
+@allow("reviewer")
+def get_article(article_id: int) -> ResponseReturnValue:
+    return jsonify(article_json(articles.get_article(article_id), with_text=True))
+
+
+@bp.route("/claims")
+@allow("reviewer")
+def list_claims() -> ResponseReturnValue:
+    limit = page_limit()
+    flt = claims.ClaimFilter(
+        article_id=_whole("article"),
+        status=request.args.get("status") or None,
+        kind=request.args.get("kind") or None,
+    )
+    found = claims.search_claims(flt, after_id=_whole("after"), limit=limit + 1)
+    more = len(found) > limit
+    found = found[:limit]
+    next_url = None
+    if more:
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
+        next_url = url_for("api.list_claims", after=found[-1].id, **args)
+    return jsonify({"claims": claims_json(found), "next": next_url})
+
+
+@bp.route("/claims/<int:claim_id>")
+@allow("reviewer")
+def get_claim(claim_id: int) -> ResponseReturnValue:
+    claim = claims.get_claim(claim_id)
+    return jsonify(claims_json([claim])[0])
+
+
+@bp.route("/claims/<int:claim_id>", methods=["PATCH"])
+@allow("reviewer")
+def edit_claim(claim_id: int) -> ResponseReturnValue:
+    body = json_body()
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValidationError(
+            "Send the 'version' of the claim you read; edits without it are refused.",
+            field="version",
+        )
+    claim = claims.update_claim(
+        current_actor(),
+        claim_id,
+        version,
+        statement=text_field(body, "statement"),
+        kind=text_field(body, "kind"),
+    )
+    return jsonify(claims_json([claim])[0])

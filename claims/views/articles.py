@@ -1,21 +1,200 @@
-"""Reading an article."""
+"""Importing and reading articles, with their claims highlighted in place."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from claims import audit
-from claims.services import articles
-from claims.views.access import allow
+from claims import audit, documents
+from claims.anchoring import segments
+from claims.errors import ClaimsError, ConflictError, FetchFailedError, FetchRefusedError
+from claims.fetch import parse_allowlist
+from claims.forms import ArticleEditForm, ClaimAddForm, ImportForm, MergeForm
+from claims.services import articles, claims, security
+from claims.views.access import allow, current_actor
 
 bp = Blueprint("articles", __name__, url_prefix="/articles")
+
+
+def form_error(form: object, exc: ClaimsError) -> None:
+    """Show a domain error beside the field it concerns, or above the form."""
+    field = getattr(form, exc.field or "", None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)  # type: ignore[attr-defined]
+
+
+def _import_page(form: ImportForm, status: int) -> ResponseReturnValue:
+    return render_template("articles/new.html", form=form), status
+
+
+@bp.route("/new")
+@allow("reviewer")
+def new() -> ResponseReturnValue:
+    return _import_page(ImportForm(formdata=None), 200)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A paste or upload over the limit: the import form again, with the reason on it."""
+    if request.endpoint != "articles.create":
+        from claims.views.errors import error_response
+
+        return error_response(413, "too_large", "The request is larger than this server accepts.")
+    form = ImportForm(formdata=None)
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    form.form_errors.append(
+        f"That is more than this server accepts at once ({limit} MB). "
+        "Upload the article as a file, or import it from its address."
+    )
+    return _import_page(form, 413)
+
+
+@bp.route("/new", methods=["POST"])
+@allow("reviewer")
+def create() -> ResponseReturnValue:
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _import_page(form, 422)
+    try:
+        document = _read(form)
+        document = articles.with_metadata(
+            document,
+            title=form.title.data,
+            publisher=form.publisher.data,
+            byline=form.byline.data,
+            published=form.published.data,
+        )
+        article, created = articles.import_document(current_actor(), document)
+    except (FetchRefusedError, FetchFailedError) as exc:
+        security.log_event(
+            current_actor(),
+            exc.code.replace("_", "."),
+            details={"url": (form.url.data or "")[:2048]},
+        )
+        form.url.errors = [*form.url.errors, exc.message]
+        return _import_page(form, 422)
+    except ClaimsError as exc:
+        form_error(form, exc)
+        return _import_page(form, 422)
+    if created:
+        count = claims.count_claims(article.id)
+        flash(f"Imported, with {count} claim{'s' if count != 1 else ''} to review.", "success")
+    else:
+        flash("This text was imported before: here is the existing article.", "info")
+    return redirect(url_for("articles.show", article_id=article.id))
+
+
+def _read(form: ImportForm) -> documents.Document:
+    if form.url.data:
+        allowlist = parse_allowlist(current_app.config.get("FETCH_ALLOWLIST", ""))
+        return articles.fetch_document(form.url.data.strip(), allowlist)
+    if form.file.data:
+        upload = form.file.data
+        return documents.read_bytes(
+            upload.read(), content_type=upload.mimetype, filename=upload.filename or ""
+        )
+    return documents.read_text(form.text.data or "")
 
 
 @bp.route("/<int:article_id>")
 @allow("reviewer")
 def show(article_id: int) -> ResponseReturnValue:
     article = articles.get_article(article_id)
+    order = "score" if request.args.get("order") == "score" else "position"
+    claim_list = claims.article_claims(article.id, order)
+    spans = [(c.id, c.start, c.end) for c in claim_list if c.status != "dismissed"]
     history = audit.history("article", article.id) if current_user.has_role("editor") else None
-    return render_template("articles/show.html", article=article, history=history)
+    merge_form = MergeForm()
+    return render_template(
+        "articles/show.html",
+        article=article,
+        claims=claim_list,
+        by_id={c.id: c for c in claim_list},
+        paragraphs=segments(article.text, spans),
+        order=order,
+        history=history,
+        add_form=ClaimAddForm(formdata=None),
+        merge_form=merge_form,
+        progress=claims.progress(claim_list),
+    )
+
+
+@bp.route("/<int:article_id>/claims", methods=["POST"])
+@allow("reviewer")
+def add_claim(article_id: int) -> ResponseReturnValue:
+    article = articles.get_article(article_id)
+    form = ClaimAddForm()
+    if form.validate_on_submit():
+        try:
+            claim = claims.add_claim(
+                current_actor(),
+                article.id,
+                form.start.data or 0,
+                form.end.data or 0,
+                statement=form.statement.data or "",
+                kind=form.kind.data or "statement",
+            )
+        except ClaimsError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("articles.show", article_id=article.id)), 303
+        flash(f"Claim #{claim.id} added: “{claim.quote}”.", "success")
+        return redirect(url_for("claims.show", claim_id=claim.id))
+    flash("Select some words of the article first.", "error")
+    return redirect(url_for("articles.show", article_id=article.id))
+
+
+@bp.route("/<int:article_id>/claims/merge", methods=["POST"])
+@allow("reviewer")
+def merge(article_id: int) -> ResponseReturnValue:
+    form = MergeForm()
+    form.validate_on_submit()
+    try:
+        claim = claims.merge_claims(current_actor(), article_id, list(form.claims.data or []))
+    except ClaimsError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("articles.show", article_id=article_id))
+    flash(f"Merged into claim #{claim.id}; the originals are kept as dismissed.", "success")
+    return redirect(url_for("claims.show", claim_id=claim.id))
+
+
+@bp.route("/<int:article_id>/edit")
+@allow("reviewer")
+def edit(article_id: int) -> ResponseReturnValue:
+    article = articles.get_article(article_id)
+    form = ArticleEditForm(obj=article, published=article.published_date)
+    form.version.data = article.version
+    return render_template("articles/edit.html", article=article, form=form)
+
+
+@bp.route("/<int:article_id>/edit", methods=["POST"])
+@allow("reviewer")
+def update(article_id: int) -> ResponseReturnValue:
+    article = articles.get_article(article_id)
+    form = ArticleEditForm()
+    if form.validate_on_submit():
+        try:
+            articles.update_metadata(
+                current_actor(),
+                article.id,
+                int(form.version.data or 0),
+                title=form.title.data or "",
+                url=form.url.data,
+                publisher=form.publisher.data,
+                byline=form.byline.data,
+                published=form.published.data,
+            )
+        except ConflictError as exc:
+            form.form_errors.append(exc.message)
+            return render_template(
+                "articles/edit.html", article=article, form=form, current=article
+            ), 409
+        except ClaimsError as exc:
+            form_error(form, exc)
+            return render_template("articles/edit.html", article=article, form=form), 422
+        flash("Saved.", "success")
+        return redirect(url_for("articles.show", article_id=article.id))
+    return render_template("articles/edit.html", article=article, form=form), 422

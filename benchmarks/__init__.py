@@ -1,0 +1,4 @@
+"""Benchmarks at newsroom scale.
+
+`python -m benchmarks [--scale F] [--database-url URL] [--json FILE]`
+"""

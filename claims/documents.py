@@ -1,0 +1,143 @@
+"""Turn what a reviewer brings (pasted text, an uploaded file, a fetched page) into an article's
+plain text and metadata. Pure: no Flask, no database.
+
+HTML is reduced to its main content (navigation, footers and comments dropped) with trafilatura,
+which also reads the title, author, publisher and date from meta tags, Open Graph and JSON-LD.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import trafilatura
+
+from claims.errors import ValidationError
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+_HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<article|<p[\s>])", re.I)
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class Document:
+    """An article's text and whatever metadata its source carried."""
+
+    text: str
+    title: str | None = None
+    publisher: str | None = None
+    byline: str | None = None
+    published: date | None = None
+    url: str | None = None
+
+
+def normalize_text(text: str) -> str:
+    """Unify line endings and drop characters that cannot be stored or shown (NUL, controls).
+
+    Raises ValidationError if nothing readable is left.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs"))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+    if not text:
+        raise ValidationError("The article has no text.", field="text")
+    return text
+
+
+def decode(body: bytes, charset: str | None = None) -> str:
+    """Decode a file or response body as text.
+
+    Raises ValidationError for binary content or bytes that are not valid in the charset.
+    """
+    if b"\x00" in body[:8192]:
+        raise ValidationError(
+            "This file is not text (it contains binary data). Upload a .txt or .html file.",
+            field="file",
+        )
+    for encoding in filter(None, (charset, "utf-8-sig")):
+        try:
+            return body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise ValidationError(
+        "The file is not valid UTF-8 text. Save it as UTF-8 and try again.", field="file"
+    )
+
+
+def looks_like_html(body: bytes, content_type: str | None = None, filename: str = "") -> bool:
+    """Tell HTML from plain text by content type, file name, or the first bytes."""
+    if content_type and content_type.split(";")[0].strip().lower() in HTML_TYPES:
+        return True
+    if filename.lower().endswith((".html", ".htm", ".xhtml")):
+        return True
+    return bool(_HTML_SNIFF.match(body[:512]))
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def read_html(html: str, url: str | None = None) -> Document:
+    """The main text and metadata of an HTML page.
+
+    Raises ValidationError if the page has no readable text.
+    """
+    text = trafilatura.extract(
+        html,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        include_links=False,
+        include_images=False,
+        favor_precision=True,
+        deduplicate=True,
+    ) or trafilatura.extract(html, url=url, include_comments=False, favor_recall=True)
+    meta = trafilatura.extract_metadata(html, default_url=url)
+    if not text:
+        raise ValidationError("No article text could be found on this page.", field="text")
+    return Document(
+        text=normalize_text(text),
+        title=(meta.title if meta else None) or None,
+        publisher=(meta.sitename if meta else None) or None,
+        byline=(meta.author if meta else None) or None,
+        published=_date(meta.date if meta else None),
+        url=url,
+    )
+
+
+def read_text(text: str) -> Document:
+    """A pasted or plain-text article: its first line stands as the title until edited.
+
+    Raises ValidationError if there is no text.
+    """
+    text = normalize_text(text)
+    return Document(text=text, title=text.split("\n", 1)[0][:500])
+
+
+def read_bytes(
+    body: bytes,
+    *,
+    content_type: str | None = None,
+    charset: str | None = None,
+    filename: str = "",
+    url: str | None = None,
+) -> Document:
+    """An uploaded file or a fetched body, HTML or plain text.
+
+    Raises ValidationError for binary, undecodable or empty content.
+    """
+    if not body.strip():
+        raise ValidationError("The file is empty.", field="file")
+    if looks_like_html(body, content_type, filename):
+        return read_html(decode(body, charset), url=url)
+    document = read_text(decode(body, charset))
+    return Document(text=document.text, title=document.title, url=url)

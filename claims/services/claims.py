@@ -1,0 +1,461 @@
+"""Claims: reading, editing with optimistic locking, adding from a selection, splitting,
+merging and dismissing. Nothing is ever deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+from claims import audit, extraction
+from claims.anchoring import anchor
+from claims.audit import Actor
+from claims.db import db, utcnow
+from claims.errors import ConflictError, NotFoundError, ValidationError
+from claims.models import (
+    CLAIM_KINDS,
+    CLAIM_STATUSES,
+    NOTE_MAX,
+    QUOTE_MAX,
+    STATEMENT_MAX,
+    Article,
+    Claim,
+    Quantity,
+    User,
+    field_values,
+)
+
+
+def get_claim(claim_id: int) -> Claim:
+    """Return a claim with its article. Raises NotFoundError if there is none."""
+    claim = Claim.select(Claim, Article).join(Article).where(Claim.id == claim_id).first()
+    if claim is None:
+        raise NotFoundError("No such claim.")
+    return claim
+
+
+def quantities_of(claims: list[Claim]) -> dict[int, list[Quantity]]:
+    """The quantities of several claims in one query, keyed by claim id."""
+    grouped: dict[int, list[Quantity]] = {c.id: [] for c in claims}
+    if grouped:
+        for q in Quantity.select().where(Quantity.claim.in_(list(grouped))).order_by(Quantity.id):
+            grouped[q.claim_id].append(q)
+    return grouped
+
+
+def article_claims(article_id: int, order: str = "position") -> list[Claim]:
+    """Every claim of an article, by position or by check-worthiness."""
+    query = Claim.select(Claim, User).join(
+        User, peewee.JOIN.LEFT_OUTER, on=Claim.assignee == User.id
+    )
+    query = query.where(Claim.article == article_id)
+    if order == "score":
+        query = query.order_by(Claim.checkworthiness.desc(), Claim.start)
+    else:
+        query = query.order_by(Claim.start, Claim.end.desc(), Claim.id)
+    return list(query)
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    """The claims list's filters (API and pages)."""
+
+    article_id: int | None = None
+    status: str | None = None
+    kind: str | None = None
+
+
+def search_claims(flt: ClaimFilter, *, after_id: int | None, limit: int) -> list[Claim]:
+    """Claims matching a filter in id order, after `after_id` (keyset pagination).
+
+    Raises ValidationError for an unknown status or kind.
+    """
+    if flt.status and flt.status not in CLAIM_STATUSES:
+        raise ValidationError(
+            f"status must be one of: {', '.join(CLAIM_STATUSES)}.", field="status"
+        )
+    if flt.kind and flt.kind not in CLAIM_KINDS:
+        raise ValidationError(f"kind must be one of: {', '.join(CLAIM_KINDS)}.", field="kind")
+    query = Claim.select()
+    if flt.article_id is not None:
+        query = query.where(Claim.article == flt.article_id)
+    if flt.status:
+        query = query.where(Claim.status == flt.status)
+    if flt.kind:
+        query = query.where(Claim.kind == flt.kind)
+    if after_id is not None:
+        query = query.where(Claim.id > after_id)
+    return list(query.order_by(Claim.id).limit(limit))
+
+
+def claim_state(claim: Claim, quantities: Iterable[Quantity]) -> dict[str, Any]:
+    """A claim's fields with its quantities, as the audit trail records it."""
+    state = field_values(claim, exclude=frozenset({"created_at", "updated_at"}))
+    state["quantities"] = [
+        {
+            "text": q.text,
+            "value": q.value,
+            "value_high": q.value_high,
+            "unit": q.unit,
+            "approximate": bool(q.approximate),
+        }
+        for q in quantities
+    ]
+    return state
+
+
+def _sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
+    for s, e in extraction.split_sentences(text):
+        if s <= start < e:
+            return s, max(e, min(end, len(text)))
+    return start, end
+
+
+def _quantities_in(text: str, start: int, end: int) -> list[extraction.ExtractedQuantity]:
+    """Quantities the extractor finds inside text[start:end], read in their sentence's context."""
+    s, e = _sentence_of(text, start, end)
+    found: list[extraction.ExtractedQuantity] = []
+    for claim in extraction.extract(text[s:e]):
+        if start <= s + claim.start and s + claim.end <= end:
+            found.extend(claim.quantities)
+    return found
+
+
+def create_claims(
+    actor: Actor,
+    article: Article,
+    extracted: Iterable[extraction.ExtractedClaim],
+    created_by: int | None = None,
+) -> list[Claim]:
+    """Store extracted claims with their quantities, inside the caller's transaction."""
+    created = []
+    for found in extracted:
+        claim = Claim.create(
+            article=article,
+            quote=found.quote,
+            start=found.start,
+            end=found.end,
+            prefix=found.prefix,
+            suffix=found.suffix,
+            sentence=found.sentence,
+            statement=found.statement[:STATEMENT_MAX],
+            kind=found.kind,
+            checkworthiness=min(1.0, max(0.0, float(found.checkworthiness))),
+            attribution=(found.attribution or None) and found.attribution[:300],
+            hedged=found.hedged,
+            created_by=created_by,
+        )
+        quantities = [
+            Quantity.create(
+                claim=claim,
+                text=q.text[:300],
+                value=q.value,
+                value_high=q.value_high,
+                unit=q.unit,
+                approximate=q.approximate,
+            )
+            for q in found.quantities
+        ]
+        audit.record(
+            actor,
+            "claim.create",
+            "claim",
+            claim.id,
+            after=claim_state(claim, quantities),
+            parent=("article", article.id),
+        )
+        created.append(claim)
+    return created
+
+
+def _locked(claim_id: int, version: int) -> Claim:
+    claim = Claim.get_or_none(Claim.id == claim_id)
+    if claim is None:
+        raise NotFoundError("No such claim.")
+    if claim.version != version:
+        raise ConflictError(
+            "Someone else changed this claim since you opened it. Your text is kept below; "
+            "compare it with the current version and save again."
+        )
+    return claim
+
+
+def _save(actor: Actor, claim: Claim, action: str, before: dict[str, Any], **values: Any) -> Claim:
+    """Write new values if the version still matches (compare-and-set), with one audit event."""
+    values = {**values, "version": claim.version + 1, "updated_at": utcnow()}
+    updated = (
+        Claim.update(**values)
+        .where((Claim.id == claim.id) & (Claim.version == claim.version))
+        .execute()
+    )
+    if updated != 1:
+        raise ConflictError(
+            "Someone else changed this claim at the same moment; reload and try again."
+        )
+    fresh = Claim.get_by_id(claim.id)
+    old, new = audit.changes(before, field_values(fresh))
+    audit.record(
+        actor,
+        action,
+        "claim",
+        fresh.id,
+        before=old,
+        after=new,
+        parent=("article", fresh.article_id),
+    )
+    return fresh
+
+
+def _clean_statement(statement: str) -> str:
+    statement = " ".join(statement.split())
+    if not statement:
+        raise ValidationError("The statement cannot be empty.", field="statement")
+    if len(statement) > STATEMENT_MAX:
+        raise ValidationError(
+            f"A statement is at most {STATEMENT_MAX} characters.", field="statement"
+        )
+    return statement
+
+
+def update_claim(
+    actor: Actor,
+    claim_id: int,
+    version: int,
+    *,
+    statement: str | None = None,
+    kind: str | None = None,
+) -> Claim:
+    """Edit a claim's statement and kind, if nobody changed it since `version`.
+
+    Raises ValidationError for an empty statement or unknown kind, ConflictError for a stale
+    version, NotFoundError if there is no such claim.
+    """
+    values: dict[str, Any] = {}
+    if statement is not None:
+        values["statement"] = _clean_statement(statement)
+    if kind is not None:
+        if kind not in CLAIM_KINDS:
+            raise ValidationError(f"kind must be one of: {', '.join(CLAIM_KINDS)}.", field="kind")
+        values["kind"] = kind
+    with db.atomic():
+        claim = _locked(claim_id, version)
+        if all(getattr(claim, k) == v for k, v in values.items()):
+            return claim
+        return _save(actor, claim, "claim.update", field_values(claim), **values)
+
+
+def add_claim(
+    actor: Actor,
+    article_id: int,
+    start: int,
+    end: int,
+    *,
+    statement: str = "",
+    kind: str = "statement",
+) -> Claim:
+    """Create a claim from a reviewer's selection of the article's words.
+
+    Raises ValidationError if the selection is empty, outside the text or too long.
+    """
+    article = Article.get_or_none(Article.id == article_id)
+    if article is None:
+        raise NotFoundError("No such article.")
+    try:
+        spot = anchor(article.text, start, end)
+    except ValueError as exc:
+        raise ValidationError(
+            f"The selection is not part of the article ({exc}).", field="start"
+        ) from exc
+    if len(spot.quote) > QUOTE_MAX:
+        raise ValidationError(f"Select at most {QUOTE_MAX} characters.", field="end")
+    if kind not in CLAIM_KINDS:
+        raise ValidationError(f"kind must be one of: {', '.join(CLAIM_KINDS)}.", field="kind")
+    s, e = _sentence_of(article.text, spot.start, spot.end)
+    sentence = article.text[s:e]
+    found = extraction.ExtractedClaim(
+        quote=spot.quote,
+        start=spot.start,
+        end=spot.end,
+        prefix=spot.prefix,
+        suffix=spot.suffix,
+        sentence=sentence,
+        statement=_clean_statement(statement) if statement.strip() else " ".join(sentence.split()),
+        kind=kind,
+        checkworthiness=extraction.score_sentence(sentence),
+        attribution=None,
+        hedged=False,
+        quantities=tuple(_quantities_in(article.text, spot.start, spot.end)),
+    )
+    with db.atomic():
+        return create_claims(actor, article, [found], created_by=actor.user_id)[0]
+
+
+def dismiss_claim(actor: Actor, claim_id: int, version: int, reason: str) -> Claim:
+    """Set a claim aside as not check-worthy, keeping it with who and why.
+
+    Raises ValidationError without a reason, ConflictError for a stale version.
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError("Say why the claim is not worth checking.", field="reason")
+    if len(reason) > NOTE_MAX:
+        raise ValidationError(f"A reason is at most {NOTE_MAX} characters.", field="reason")
+    with db.atomic():
+        claim = _locked(claim_id, version)
+        if claim.status == "dismissed":
+            raise ConflictError("This claim is already dismissed.")
+        return _save(
+            actor,
+            claim,
+            "claim.dismiss",
+            field_values(claim),
+            status="dismissed",
+            dismissed_reason=reason,
+            dismissed_by=actor.user_id,
+        )
+
+
+def restore_claim(actor: Actor, claim_id: int, version: int) -> Claim:
+    """Bring a dismissed claim back to the worklist. Raises ConflictError if it is not dismissed."""
+    with db.atomic():
+        claim = _locked(claim_id, version)
+        if claim.status != "dismissed":
+            raise ConflictError("Only a dismissed claim can be restored.")
+        return _save(
+            actor,
+            claim,
+            "claim.restore",
+            field_values(claim),
+            status="new",
+            dismissed_reason=None,
+            dismissed_by=None,
+        )
+
+
+def split_claim(actor: Actor, claim_id: int, version: int, at: int) -> tuple[Claim, Claim]:
+    """Cut a claim in two at offset `at` (a word start inside its quote): the claim keeps the
+    first part, a new claim takes the rest.
+
+    Raises ValidationError if `at` is not inside the quote, ConflictError for a stale version.
+    """
+    with db.atomic():
+        claim = _locked(claim_id, version)
+        article = Article.get_by_id(claim.article_id)
+        if not claim.start < at < claim.end:
+            raise ValidationError("Split inside the claim's words.", field="at")
+        try:
+            first = anchor(article.text, claim.start, at)
+            second = anchor(article.text, at, claim.end)
+        except ValueError as exc:
+            raise ValidationError("Each part needs some words.", field="at") from exc
+        before = field_values(claim)
+        kept = _save(
+            actor,
+            claim,
+            "claim.split",
+            before,
+            quote=first.quote,
+            start=first.start,
+            end=first.end,
+            prefix=first.prefix,
+            suffix=first.suffix,
+        )
+        quantities = _quantities_in(article.text, second.start, second.end)
+        rest = extraction.ExtractedClaim(
+            quote=second.quote,
+            start=second.start,
+            end=second.end,
+            prefix=second.prefix,
+            suffix=second.suffix,
+            sentence=claim.sentence,
+            statement=claim.statement,
+            kind=claim.kind,
+            checkworthiness=claim.checkworthiness,
+            attribution=claim.attribution,
+            hedged=claim.hedged,
+            quantities=tuple(quantities),
+        )
+        new = create_claims(actor, article, [rest], created_by=actor.user_id)[0]
+        return kept, new
+
+
+def merge_claims(actor: Actor, article_id: int, claim_ids: list[int]) -> Claim:
+    """Join claims of one article into one claim over all their words; the originals are
+    dismissed as "merged into #N" and kept.
+
+    Raises ValidationError for fewer than two claims or claims of another article.
+    """
+    ids = sorted(set(claim_ids))
+    if len(ids) < 2:
+        raise ValidationError("Choose at least two claims to merge.", field="claims")
+    with db.atomic():
+        parts = list(Claim.select().where(Claim.id.in_(ids)).order_by(Claim.start))
+        if len(parts) != len(ids) or any(c.article_id != article_id for c in parts):
+            raise ValidationError("Only claims of this article can be merged.", field="claims")
+        if any(c.status == "dismissed" for c in parts):
+            raise ValidationError("A dismissed claim cannot be merged.", field="claims")
+        article = Article.get_by_id(article_id)
+        start, end = min(c.start for c in parts), max(c.end for c in parts)
+        if end - start > QUOTE_MAX:
+            raise ValidationError(
+                f"A merged claim is at most {QUOTE_MAX} characters.", field="claims"
+            )
+        spot = anchor(article.text, start, end)
+        s, e = _sentence_of(article.text, spot.start, spot.end)
+        merged = extraction.ExtractedClaim(
+            quote=spot.quote,
+            start=spot.start,
+            end=spot.end,
+            prefix=spot.prefix,
+            suffix=spot.suffix,
+            sentence=article.text[s : max(e, spot.end)],
+            statement=" ".join(dict.fromkeys(c.statement for c in parts))[:STATEMENT_MAX],
+            kind=parts[0].kind,
+            checkworthiness=max(c.checkworthiness for c in parts),
+            attribution=next((c.attribution for c in parts if c.attribution), None),
+            hedged=any(c.hedged for c in parts),
+            quantities=tuple(_quantities_in(article.text, spot.start, spot.end)),
+        )
+        new = create_claims(actor, article, [merged], created_by=actor.user_id)[0]
+        for part in parts:
+            _save(
+                actor,
+                part,
+                "claim.dismiss",
+                field_values(part),
+                status="dismissed",
+                dismissed_reason=f"merged into #{new.id}",
+                dismissed_by=actor.user_id,
+            )
+        return new
+
+
+def count_claims(article_id: int) -> int:
+    """How many claims an article has."""
+    return Claim.select().where(Claim.article == article_id).count()
+
+
+@dataclass(frozen=True)
+class ProgressPart:
+    """One state's share of an article's claims, placed on a 0-100 bar."""
+
+    status: str
+    count: int
+    x: float
+    width: float
+
+
+def progress(claim_list: list[Claim]) -> list[ProgressPart]:
+    """Claims by state, in workflow order, laid out for a progress bar."""
+    counts = dict.fromkeys(CLAIM_STATUSES, 0)
+    for claim in claim_list:
+        counts[claim.status] += 1
+    total = sum(counts.values()) or 1
+    parts, x = [], 0.0
+    for status, n in counts.items():
+        width = 100 * n / total
+        parts.append(ProgressPart(status, n, round(x, 3), round(width, 3)))
+        x += width
+    return parts
