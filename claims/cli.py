@@ -21,9 +21,9 @@ from flask.cli import AppGroup, with_appcontext
 
 from claims import audit, documents, extraction
 from claims.audit import Actor
+from claims.config import fetch_options
 from claims.db import check_ready, connection, migration_status, upgrade
 from claims.errors import ClaimsError, DatabaseUnavailableError
-from claims.fetch import parse_allowlist
 from claims.models import ROLES
 from claims.services import articles, users
 from claims.services import claims as claims_service
@@ -224,10 +224,10 @@ def audit_export(output: Any) -> None:
         output.write(line)
 
 
-def _read_source(source: str, allowlist: frozenset[str]) -> documents.Document:
+def _read_source(source: str) -> documents.Document:
     """A file path, '-' for stdin, or an http(s) URL fetched by the one fetcher."""
     if source.startswith(("http://", "https://")):
-        return articles.fetch_document(source, allowlist)
+        return articles.fetch_document(source, fetch_options(current_app.config))
     if source == "-":
         return documents.read_bytes(sys.stdin.buffer.read())
     path = Path(source)
@@ -243,7 +243,7 @@ def _read_source(source: str, allowlist: frozenset[str]) -> documents.Document:
 def extract_command(source: str, as_json: bool) -> None:
     """Run claim extraction on FILE (or - for stdin) and print the claims; writes nothing."""
     try:
-        document = _read_source(source, frozenset())
+        document = _read_source(source)
     except ClaimsError as exc:
         raise click.ClickException(exc.message) from None
     found = extraction.extract(document.text)
@@ -266,8 +266,7 @@ def import_command(source: str, username: str | None, as_json: bool) -> None:
     """Import an article from FILE, - (stdin) or URL, with its claims; print its id and claims."""
     _require_current_schema()
     user = users.find_user(username) if username else users.first_admin()
-    allowlist = parse_allowlist(current_app.config.get("FETCH_ALLOWLIST", ""))
-    document = _read_source(source, allowlist)
+    document = _read_source(source)
     article, created = articles.import_document(Actor(user.id, user.username, None, None), document)
     found = claims_service.article_claims(article.id)
     if as_json:

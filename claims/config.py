@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from claims.errors import ConfigError
 
@@ -46,6 +48,10 @@ class Defaults:
     # Hosts (host or host:port, comma-separated) the fetcher may reach even though they are
     # private or local; tests name their own 127.0.0.1 server. Empty in production.
     FETCH_ALLOWLIST = ""
+    # Seconds a whole fetch (redirects and body included) may take.
+    FETCH_DEADLINE = 20.0
+    # Largest page body the fetcher reads, after decompression.
+    FETCH_MAX_BYTES = 5 * 1024 * 1024
     # Where ../shared/samples lives; the demo imports the sample article from it when present.
     SAMPLES_DIR = ""
     # Rows per page on list pages and in the API, and the hard cap a client may ask for.
@@ -69,6 +75,20 @@ def apply_production_settings(config: dict) -> None:
     # __Host- cookies are bound to the exact origin: Secure, Path=/ and no Domain.
     config["SESSION_COOKIE_NAME"] = "__Host-claims_session"
     config["PREFERRED_URL_SCHEME"] = "https"
+
+
+def fetch_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The fetcher's keyword arguments from the configuration.
+
+    Raises ConfigError for a malformed CLAIMS_FETCH_ALLOWLIST entry.
+    """
+    from claims.fetch import parse_allowlist
+
+    return {
+        "allowlist": parse_allowlist(config.get("FETCH_ALLOWLIST") or ""),
+        "deadline": float(config["FETCH_DEADLINE"]),
+        "max_bytes": int(config["FETCH_MAX_BYTES"]),
+    }
 
 
 def instance_secret_key(instance_path: str) -> str:

@@ -83,3 +83,58 @@ def test_pages_fit_a_phone_and_are_keyboard_usable(browser, app, live_server, re
     assert width <= 375, f"page scrolls sideways on a phone ({width}px)"
     screenshot(tab, "dashboard-phone")
     context.close()
+
+
+def test_reviewer_imports_the_sample_and_adds_a_claim_by_selecting_words(
+    app, live_server, page, reviewer
+):
+    from claims.models import Article, Claim
+    from tests.conftest import SHARED
+
+    sample = (SHARED / "samples" / "israel-morocco-military-work-plan.txt").read_text()
+    sign_in(page, live_server, "rita")
+    page.goto(f"{live_server.url}/articles/new")
+    page.get_by_label("Paste the article's text").fill(sample)
+    page.get_by_role("button", name="Import and find claims").click()
+    assert page.get_by_text("claims to review").is_visible()
+    article = Article.get()
+    # The figures are highlighted in the text, and each highlight leads to its claim.
+    highlight = page.locator("#article-text a.hl", has_text="36 ATMOS artillery systems").first
+    assert highlight.is_visible()
+    highlight.click()
+    assert page.url.endswith("#claim-" + highlight.get_attribute("href").split("-")[-1])
+    screenshot(page, "article-page")
+
+    # Select "Benslimane, on the outskirts of Casablanca" with the mouse.
+    paragraph = page.locator("#article-text p", has_text="BlueBird")
+    words = "Benslimane, on the outskirts of Casablanca"
+    page.evaluate(
+        """([words]) => {
+            const root = document.getElementById('article-text');
+            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+            let node; while ((node = walker.nextNode())) {
+                const i = node.textContent.indexOf(words.slice(0, 10));
+                if (i >= 0) {
+                    const range = document.createRange();
+                    range.setStart(node, i);
+                    let end = node, endOffset = i + words.length;
+                    while (endOffset > end.textContent.length) { endOffset -= end.textContent.length; end = walker.nextNode(); }
+                    range.setEnd(end, endOffset);
+                    const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+                    root.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+                    return;
+                }
+            }
+        }""",
+        [words],
+    )
+    assert paragraph.is_visible()
+    assert page.locator("#selection-quote").inner_text() == words
+    page.locator("#add-claim").get_by_label("Kind").select_option("place")
+    page.get_by_role("button", name="Add claim from selection").click()
+    assert page.get_by_text(f"added: “{words}”").is_visible()
+    claim = Claim.select().order_by(Claim.id.desc()).first()
+    assert (claim.quote, claim.kind) == (words, "place")
+    assert article.text[claim.start : claim.end] == words
+    screenshot(page, "claim-page")
+    assert page.dialogs == []

@@ -5,7 +5,6 @@ anywhere but a 127.0.0.1 server the test started fails the test, and no name loo
 machine. Deadlines are short (1.5 s) so the slow cases stay quick.
 """
 
-# ruff: noqa: F811  (fixtures imported from tests.netguard and tests.http_server, used by name)
 from __future__ import annotations
 
 import ast

@@ -79,12 +79,13 @@ def with_metadata(
     )
 
 
-def fetch_document(url: str, allowlist: frozenset[str]) -> Document:
-    """Fetch a page through the one fetcher and read its article.
+def fetch_document(url: str, options: dict[str, Any]) -> Document:
+    """Fetch a page through the one fetcher (with `options` from config.fetch_options) and read
+    its article.
 
     Raises FetchRefusedError, FetchFailedError, or ValidationError if no text is found.
     """
-    result = fetch.fetch(url, allowlist=allowlist)
+    result = fetch.fetch(url, **options)
     return documents.read_bytes(
         result.body, content_type=result.content_type, charset=result.encoding, url=result.final_url
     )

@@ -10,8 +10,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from claims import audit, documents
+from claims.config import fetch_options
 from claims.errors import FetchFailedError, FetchRefusedError, NotFoundError, ValidationError
-from claims.fetch import parse_allowlist
 from claims.models import Article, AuditEvent, Claim, Quantity, User
 from claims.services import articles, claims, security
 from claims.views.access import allow, current_actor
@@ -214,9 +214,8 @@ def import_article() -> ResponseReturnValue:
     if bool(text and text.strip()) == bool(url and url.strip()):
         raise ValidationError("Send either 'text' or 'url'.", field="text")
     if url:
-        allowlist = parse_allowlist(current_app.config.get("FETCH_ALLOWLIST", ""))
         try:
-            document = articles.fetch_document(url.strip(), allowlist)
+            document = articles.fetch_document(url.strip(), fetch_options(current_app.config))
         except (FetchRefusedError, FetchFailedError) as exc:
             security.log_event(
                 current_actor(), exc.code.replace("_", "."), details={"url": url[:2048]}

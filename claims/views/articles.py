@@ -9,8 +9,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from claims import audit, documents
 from claims.anchoring import segments
+from claims.config import fetch_options
 from claims.errors import ClaimsError, ConflictError, FetchFailedError, FetchRefusedError
-from claims.fetch import parse_allowlist
 from claims.forms import ArticleEditForm, ClaimAddForm, ImportForm, MergeForm
 from claims.services import articles, claims, security
 from claims.views.access import allow, current_actor
@@ -90,8 +90,7 @@ def create() -> ResponseReturnValue:
 
 def _read(form: ImportForm) -> documents.Document:
     if form.url.data:
-        allowlist = parse_allowlist(current_app.config.get("FETCH_ALLOWLIST", ""))
-        return articles.fetch_document(form.url.data.strip(), allowlist)
+        return articles.fetch_document(form.url.data.strip(), fetch_options(current_app.config))
     if form.file.data:
         upload = form.file.data
         return documents.read_bytes(
