@@ -279,28 +279,36 @@ def extract(text: str) -> list[ExtractedClaim]:
     return claims
 
 
-def to_json(claim: ExtractedClaim) -> dict[str, Any]:
-    """A claim as a JSON-ready dict (the API's and the CLI's shape)."""
-    return {
-        "quote": claim.quote,
-        "start": claim.start,
-        "end": claim.end,
-        "prefix": claim.prefix,
-        "suffix": claim.suffix,
-        "sentence": claim.sentence,
-        "statement": claim.statement,
-        "kind": claim.kind,
-        "checkworthiness": claim.checkworthiness,
-        "attribution": claim.attribution,
-        "hedged": claim.hedged,
-        "quantities": [
-            {
-                "text": q.text,
-                "value": q.value,
-                "value_high": q.value_high,
-                "unit": q.unit,
-                "approximate": q.approximate,
-            }
-            for q in claim.quantities
-        ],
-    }
+# The fields a claim and a quantity show in JSON, whether extracted or stored (the stored
+# models carry the same names, so the API, the CLI and the audit trail share one shape).
+CLAIM_FIELDS = (
+    "quote",
+    "start",
+    "end",
+    "prefix",
+    "suffix",
+    "sentence",
+    "statement",
+    "kind",
+    "checkworthiness",
+    "attribution",
+    "hedged",
+)
+QUANTITY_FIELDS = ("text", "value", "value_high", "unit", "approximate")
+
+
+def quantity_json(quantity: Any) -> dict[str, Any]:
+    """A quantity (extracted, or a stored row) as a JSON-ready dict."""
+    data = {name: getattr(quantity, name) for name in QUANTITY_FIELDS}
+    data["approximate"] = bool(data["approximate"])
+    return data
+
+
+def to_json(claim: Any, quantities: Any = None) -> dict[str, Any]:
+    """A claim (extracted, or a stored row with its quantities) as a JSON-ready dict."""
+    data = {name: getattr(claim, name) for name in CLAIM_FIELDS}
+    data["hedged"] = bool(data["hedged"])
+    data["quantities"] = [
+        quantity_json(q) for q in (claim.quantities if quantities is None else quantities)
+    ]
+    return data

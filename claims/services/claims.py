@@ -10,7 +10,7 @@ from typing import Any
 import peewee
 
 from claims import audit, extraction
-from claims.anchoring import anchor
+from claims.anchoring import Anchor, anchor
 from claims.audit import Actor
 from claims.db import db, utcnow
 from claims.errors import ConflictError, NotFoundError, ValidationError
@@ -93,16 +93,7 @@ def search_claims(flt: ClaimFilter, *, after_id: int | None, limit: int) -> list
 def claim_state(claim: Claim, quantities: Iterable[Quantity]) -> dict[str, Any]:
     """A claim's fields with its quantities, as the audit trail records it."""
     state = field_values(claim, exclude=frozenset({"created_at", "updated_at"}))
-    state["quantities"] = [
-        {
-            "text": q.text,
-            "value": q.value,
-            "value_high": q.value_high,
-            "unit": q.unit,
-            "approximate": bool(q.approximate),
-        }
-        for q in quantities
-    ]
+    state["quantities"] = [extraction.quantity_json(q) for q in quantities]
     return state
 
 
@@ -121,6 +112,40 @@ def _quantities_in(text: str, start: int, end: int) -> list[extraction.Extracted
         if start <= s + claim.start and s + claim.end <= end:
             found.extend(claim.quantities)
     return found
+
+
+def _claim_at(
+    text: str,
+    spot: Anchor,
+    *,
+    statement: str | None,
+    kind: str,
+    checkworthiness: float | None = None,
+    attribution: str | None = None,
+    hedged: bool = False,
+) -> extraction.ExtractedClaim:
+    """A claim over a span a reviewer chose, with its sentence and the figures inside it.
+
+    The statement defaults to the sentence, the score to the sentence's check-worthiness.
+    """
+    s, e = _sentence_of(text, spot.start, spot.end)
+    sentence = text[s : max(e, spot.end)]
+    return extraction.ExtractedClaim(
+        quote=spot.quote,
+        start=spot.start,
+        end=spot.end,
+        prefix=spot.prefix,
+        suffix=spot.suffix,
+        sentence=sentence,
+        statement=statement or " ".join(sentence.split()),
+        kind=kind,
+        checkworthiness=(
+            extraction.score_sentence(sentence) if checkworthiness is None else checkworthiness
+        ),
+        attribution=attribution,
+        hedged=hedged,
+        quantities=tuple(_quantities_in(text, spot.start, spot.end)),
+    )
 
 
 def create_claims(
@@ -272,21 +297,11 @@ def add_claim(
         raise ValidationError(f"Select at most {QUOTE_MAX} characters.", field="end")
     if kind not in CLAIM_KINDS:
         raise ValidationError(f"kind must be one of: {', '.join(CLAIM_KINDS)}.", field="kind")
-    s, e = _sentence_of(article.text, spot.start, spot.end)
-    sentence = article.text[s:e]
-    found = extraction.ExtractedClaim(
-        quote=spot.quote,
-        start=spot.start,
-        end=spot.end,
-        prefix=spot.prefix,
-        suffix=spot.suffix,
-        sentence=sentence,
-        statement=_clean_statement(statement) if statement.strip() else " ".join(sentence.split()),
+    found = _claim_at(
+        article.text,
+        spot,
+        statement=_clean_statement(statement) if statement.strip() else None,
         kind=kind,
-        checkworthiness=extraction.score_sentence(sentence),
-        attribution=None,
-        hedged=False,
-        quantities=tuple(_quantities_in(article.text, spot.start, spot.end)),
     )
     with db.atomic():
         return create_claims(actor, article, [found], created_by=actor.user_id)[0]
@@ -362,20 +377,14 @@ def split_claim(actor: Actor, claim_id: int, version: int, at: int) -> tuple[Cla
             prefix=first.prefix,
             suffix=first.suffix,
         )
-        quantities = _quantities_in(article.text, second.start, second.end)
-        rest = extraction.ExtractedClaim(
-            quote=second.quote,
-            start=second.start,
-            end=second.end,
-            prefix=second.prefix,
-            suffix=second.suffix,
-            sentence=claim.sentence,
+        rest = _claim_at(
+            article.text,
+            second,
             statement=claim.statement,
             kind=claim.kind,
             checkworthiness=claim.checkworthiness,
             attribution=claim.attribution,
             hedged=claim.hedged,
-            quantities=tuple(quantities),
         )
         new = create_claims(actor, article, [rest], created_by=actor.user_id)[0]
         return kept, new
@@ -402,21 +411,14 @@ def merge_claims(actor: Actor, article_id: int, claim_ids: list[int]) -> Claim:
             raise ValidationError(
                 f"A merged claim is at most {QUOTE_MAX} characters.", field="claims"
             )
-        spot = anchor(article.text, start, end)
-        s, e = _sentence_of(article.text, spot.start, spot.end)
-        merged = extraction.ExtractedClaim(
-            quote=spot.quote,
-            start=spot.start,
-            end=spot.end,
-            prefix=spot.prefix,
-            suffix=spot.suffix,
-            sentence=article.text[s : max(e, spot.end)],
+        merged = _claim_at(
+            article.text,
+            anchor(article.text, start, end),
             statement=" ".join(dict.fromkeys(c.statement for c in parts))[:STATEMENT_MAX],
             kind=parts[0].kind,
             checkworthiness=max(c.checkworthiness for c in parts),
             attribution=next((c.attribution for c in parts if c.attribution), None),
             hedged=any(c.hedged for c in parts),
-            quantities=tuple(_quantities_in(article.text, spot.start, spot.end)),
         )
         new = create_claims(actor, article, [merged], created_by=actor.user_id)[0]
         for part in parts:

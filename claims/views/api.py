@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from claims import audit, documents
+from claims import audit, documents, extraction
 from claims.config import fetch_options
 from claims.errors import FetchFailedError, FetchRefusedError, NotFoundError, ValidationError
 from claims.models import Article, AuditEvent, Claim, Quantity, User
@@ -47,6 +48,27 @@ def page_limit() -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ValidationError("limit must be a positive whole number.", field="limit")
     return min(int(raw), int(current_app.config["MAX_PAGE_SIZE"]))
+
+
+class _Row(Protocol):
+    id: Any
+
+
+T = TypeVar("T", bound=_Row)
+
+
+def keyset_page(
+    fetch: Callable[[], list[T]], limit: int, cursor: str
+) -> tuple[list[T], str | None]:
+    """One page of rows (fetched with limit + 1 to learn whether more follow) and the URL of
+    the next page: this request's URL with the `cursor` parameter set to the last row's id."""
+    rows = fetch()
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != cursor}
+    args[cursor] = rows[-1].id
+    return rows, url_for(str(request.endpoint), **args)
 
 
 def _instant(name: str) -> datetime | None:
@@ -91,13 +113,9 @@ def audit_events() -> ResponseReturnValue:
         until=_instant("until"),
         text=request.args.get("q") or None,
     )
-    events = audit.search(flt, before_id=_whole("before"), limit=limit + 1)
-    more = len(events) > limit
-    events = events[:limit]
-    next_url = None
-    if more:
-        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "before"}
-        next_url = url_for("api.audit_events", before=events[-1].id, **args)
+    events, next_url = keyset_page(
+        lambda: audit.search(flt, before_id=_whole("before"), limit=limit + 1), limit, "before"
+    )
     return jsonify({"events": [audit.event_json(e) for e in events], "next": next_url})
 
 
@@ -144,39 +162,19 @@ def date_field(body: dict[str, Any], name: str) -> date | None:
         raise ValidationError(f"{name} must be an ISO 8601 date.", field=name) from None
 
 
-def quantity_json(q: Quantity) -> dict[str, Any]:
-    return {
-        "text": q.text,
-        "value": q.value,
-        "value_high": q.value_high,
-        "unit": q.unit,
-        "approximate": bool(q.approximate),
-    }
-
-
 def claim_json(claim: Claim, quantities: list[Quantity]) -> dict[str, Any]:
-    """A claim as the API shows it."""
+    """A claim as the API shows it: the extractor's shape plus its place in the workflow."""
     return {
         "id": claim.id,
         "article_id": claim.article_id,
-        "quote": claim.quote,
-        "start": claim.start,
-        "end": claim.end,
-        "prefix": claim.prefix,
-        "suffix": claim.suffix,
-        "sentence": claim.sentence,
-        "statement": claim.statement,
-        "kind": claim.kind,
+        **extraction.to_json(claim, quantities),
         "checkworthiness": round(claim.checkworthiness, 4),
-        "attribution": claim.attribution,
-        "hedged": bool(claim.hedged),
         "status": claim.status,
         "dismissed_reason": claim.dismissed_reason,
         "assignee_id": claim.assignee_id,
         "version": claim.version,
         "created_at": claim.created_at.isoformat() + "Z",
         "updated_at": claim.updated_at.isoformat() + "Z",
-        "quantities": [quantity_json(q) for q in quantities],
     }
 
 
@@ -249,13 +247,9 @@ def list_claims() -> ResponseReturnValue:
         status=request.args.get("status") or None,
         kind=request.args.get("kind") or None,
     )
-    found = claims.search_claims(flt, after_id=_whole("after"), limit=limit + 1)
-    more = len(found) > limit
-    found = found[:limit]
-    next_url = None
-    if more:
-        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
-        next_url = url_for("api.list_claims", after=found[-1].id, **args)
+    found, next_url = keyset_page(
+        lambda: claims.search_claims(flt, after_id=_whole("after"), limit=limit + 1), limit, "after"
+    )
     return jsonify({"claims": claims_json(found), "next": next_url})
 
 
