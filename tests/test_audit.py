@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import peewee
@@ -519,3 +519,32 @@ def test_login_events_record_the_client_address(app, reviewer):
     login(client, "rita", "wrong password here")
     client.post("/login", headers={"X-Forwarded-For": "1.2.3.4"})
     assert AuditEvent.select().where(AuditEvent.ip == "1.2.3.4").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (datetime(2026, 1, 2, 10, 0), "2026-01-02T10:00:00.000000Z"),
+        (datetime(2026, 1, 2, 10, 0, 0, 500000), "2026-01-02T10:00:00.500000Z"),
+        ("2026-01-02 10:00:00", "2026-01-02T10:00:00.000000Z"),  # SQLite, zero fraction
+        ("2026-01-02 10:00:00.5", "2026-01-02T10:00:00.500000Z"),  # PostgreSQL trims zeros
+        ("2026-01-02 10:00:00.123456", "2026-01-02T10:00:00.123456Z"),
+        ("2026-01-02T10:00:00.000001Z", "2026-01-02T10:00:00.000001Z"),  # an export
+    ],
+)
+def test_event_times_have_one_canonical_form(raw, expected):
+    assert audit.canonical_time(raw) == expected
+
+
+def test_an_event_on_a_whole_second_verifies(app, system):
+    with db.atomic():
+        event = audit.record(system, "test.whole", "security", None, after={})
+    whole = event.at.replace(microsecond=0)
+    fields = {k: getattr(event, k) for k in ("actor_id", "actor_name", "action", "entity_type",
+              "entity_id", "parent_type", "parent_id", "before", "after", "ip", "request_id",
+              "prev_hash")}
+    _without_trigger(
+        f"UPDATE audit_event SET at = '{whole.isoformat(sep=' ')}', "
+        f"hash = '{audit.event_hash(at=whole, **fields)}' WHERE id = {event.id}"
+    )
+    assert audit.verify().intact
