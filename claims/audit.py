@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from claims.db import db, is_postgres, utcnow
+from claims.errors import NotFoundError, ValidationError
 from claims.models import AuditEvent
+from claims.text import one_line
 
 GENESIS_HASH = "0" * 64
 # Fields whose values never enter the trail; a change to one is recorded as "changed".
@@ -148,9 +150,17 @@ def record(
         # Serializes appends across connections and app servers until this transaction ends.
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK_KEY,))
     # On SQLite every transaction is BEGIN IMMEDIATE (claims/db.py), which already serializes.
-    last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).first()
+    last = (
+        AuditEvent.select(AuditEvent.hash, AuditEvent.at)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+        .first()
+    )
+    # Times never go backwards along the chain, even when app servers' clocks differ a little:
+    # so "events between two dates" is a range of ids (claims/audit.py: search).
+    now = utcnow()
     fields: dict[str, Any] = {
-        "at": utcnow(),
+        "at": max(now, last.at) if last else now,
         "actor_id": actor.user_id,
         "actor_name": actor.name[:64],
         "action": action,
@@ -294,8 +304,28 @@ class EventFilter:
 
 
 def search(flt: EventFilter, *, before_id: int | None = None, limit: int = 50) -> list[AuditEvent]:
-    """Events matching a filter, newest first, older than `before_id` (keyset pagination)."""
+    """Events matching a filter, newest first, older than `before_id` (keyset pagination).
+
+    Raises ValidationError for a record id without its record type.
+    """
+    query = _filtered(flt)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return list(query.order_by(AuditEvent.id.desc()).limit(limit))
+
+
+def _filtered(flt: EventFilter) -> Any:
     query = AuditEvent.select()
+    flt = replace(
+        flt,
+        actor=one_line(flt.actor) or None,
+        action=one_line(flt.action) or None,
+        text=one_line(flt.text) or None,
+    )
+    if flt.entity_id is not None and not flt.entity_type:
+        raise ValidationError(
+            "Choose the record type that the record id belongs to.", field="entity_id"
+        )
     if flt.actor:
         query = query.where(AuditEvent.actor_name == flt.actor)
     if flt.entity_type:
@@ -318,9 +348,11 @@ def search(flt: EventFilter, *, before_id: int | None = None, limit: int = 50) -
             (AuditEvent.action == flt.action) | AuditEvent.action.startswith(flt.action + ".")
         )
     if flt.since:
-        query = query.where(AuditEvent.at >= flt.since)
+        first = _first_id(AuditEvent.at >= flt.since, AuditEvent.at)
+        query = query.where(AuditEvent.id >= first) if first else query.where(False)
     if flt.until:
-        query = query.where(AuditEvent.at < flt.until)
+        last = _first_id(AuditEvent.at < flt.until, AuditEvent.at.desc())
+        query = query.where(AuditEvent.id <= last) if last else query.where(False)
     if flt.text:
         query = query.where(
             AuditEvent.after.contains(flt.text)
@@ -328,22 +360,81 @@ def search(flt: EventFilter, *, before_id: int | None = None, limit: int = 50) -
             | AuditEvent.actor_name.contains(flt.text)
             | AuditEvent.action.contains(flt.text)
         )
-    if before_id is not None:
-        query = query.where(AuditEvent.id < before_id)
-    return list(query.order_by(AuditEvent.id.desc()).limit(limit))
+    return query
 
 
-def history(entity_type: str, entity_id: int, limit: int = 500) -> list[AuditEvent]:
-    """A record's own timeline, with the events of what belongs to it, oldest first."""
-    events = search(EventFilter(entity_type=entity_type, entity_id=entity_id), limit=limit)
-    return events[::-1]
+def day_start(day: date) -> datetime:
+    """The first instant of a day (UTC), where a "from" date starts."""
+    return datetime.combine(day, datetime.min.time())
+
+
+def day_after(day: date) -> datetime:
+    """The first instant after a day, where an inclusive "to" date ends.
+
+    Raises ValidationError for the last day the calendar has.
+    """
+    if day >= date.max:
+        raise ValidationError("Choose a date before the year 9999.", field="until")
+    return day_start(day) + timedelta(days=1)
+
+
+def _first_id(condition: Any, order: Any) -> int | None:
+    """The id of the first event in `order` that meets `condition` (one index lookup on at)."""
+    row = (
+        AuditEvent.select(AuditEvent.id)
+        .where(condition)
+        .order_by(order, AuditEvent.id if order is AuditEvent.at else AuditEvent.id.desc())
+        .limit(1)
+        .first()
+    )
+    return row.id if row else None
+
+
+def get_event(event_id: int) -> AuditEvent:
+    """One event. Raises NotFoundError if there is none."""
+    event = AuditEvent.get_or_none(AuditEvent.id == event_id)
+    if event is None:
+        raise NotFoundError("No such audit event.")
+    return event
+
+
+def previous_event_id(event: AuditEvent) -> int | None:
+    """The id of the event this one is chained to."""
+    row = AuditEvent.select(AuditEvent.id).where(AuditEvent.hash == event.prev_hash).first()
+    return row.id if row else None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The newest events of a record and what belongs to it (oldest first), and how many
+    there are in all."""
+
+    events: list[AuditEvent]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.events)
+
+
+def history(entity_type: str, entity_id: int, limit: int = 100) -> Timeline:
+    """A record's own timeline, with the events of what belongs to it (a claim's verdicts, an
+    article's claims): the newest `limit`, oldest first, and the total."""
+    flt = EventFilter(entity_type=entity_type, entity_id=entity_id)
+    newest = search(flt, limit=limit)
+    total = len(newest) if len(newest) < limit else _filtered(flt).count()
+    return Timeline(newest[::-1], total)
+
+
+# Kept in the record (and its hash) but not shown in the readable diff.
+BOOKKEEPING_FIELDS = frozenset({"id", "version", "prefix", "suffix", "created_at", "updated_at"})
 
 
 def field_changes(event: AuditEvent) -> list[tuple[str, Any, Any]]:
     """The event as (field, before, after) rows, for a reader rather than a program."""
     before = json.loads(event.before) if event.before else {}
     after = json.loads(event.after) if event.after else {}
-    fields = list(dict.fromkeys([*before, *after]))
+    fields = [f for f in dict.fromkeys([*before, *after]) if f not in BOOKKEEPING_FIELDS]
     return [(name, before.get(name), after.get(name)) for name in fields]
 
 

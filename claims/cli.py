@@ -24,6 +24,7 @@ from claims.audit import Actor
 from claims.config import fetch_options
 from claims.db import check_ready, connection, migration_status, upgrade
 from claims.errors import ClaimsError, DatabaseUnavailableError
+from claims.export.records import article_json
 from claims.models import ROLES
 from claims.services import articles, users
 from claims.services import claims as claims_service
@@ -227,7 +228,7 @@ def audit_export(output: Any) -> None:
 def _read_source(source: str) -> documents.Document:
     """A file path, '-' for stdin, or an http(s) URL fetched by the one fetcher."""
     if source.startswith(("http://", "https://")):
-        return articles.fetch_document(source, fetch_options(current_app.config))
+        return articles.fetch_document(_actor(), source, fetch_options(current_app.config))
     if source == "-":
         return documents.read_bytes(sys.stdin.buffer.read())
     path = Path(source)
@@ -270,8 +271,6 @@ def import_command(source: str, username: str | None, as_json: bool) -> None:
     article, created = articles.import_document(Actor(user.id, user.username, None, None), document)
     found = claims_service.article_claims(article.id)
     if as_json:
-        from claims.views.api import article_json
-
         click.echo(
             json.dumps(
                 {"created": created, **article_json(article, with_text=False)},

@@ -8,13 +8,13 @@ which also reads the title, author, publisher and date from meta tags, Open Grap
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 import trafilatura
 
 from claims.errors import ValidationError
+from claims.text import drop_controls
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<article|<p[\s>])", re.I)
@@ -39,8 +39,7 @@ def normalize_text(text: str) -> str:
 
     Raises ValidationError if nothing readable is left.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs"))
+    text = drop_controls(text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = _BLANKS.sub("\n\n", "\n".join(lines)).strip()
     if not text:

@@ -50,6 +50,28 @@ def quantity_value(quantity: Any) -> str:
     return show(quantity.value)
 
 
+def readable(value: Any) -> str:
+    """A value from the audit trail in words: yes/no, figures by what was written, no JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        if not value:
+            return "none"
+        return "; ".join(readable(item) for item in value)
+    if isinstance(value, dict):
+        if "text" in value:  # a quantity: "$1 billion (USD, approximate)"
+            notes = [
+                n
+                for n in (value.get("unit"), "approximate" if value.get("approximate") else None)
+                if n
+            ]
+            return f"{value['text']} ({', '.join(notes)})" if notes else str(value["text"])
+        return "; ".join(f"{k.replace('_', ' ')}: {readable(v)}" for k, v in value.items())
+    return str(value)
+
+
 def audit_changes(event: Any) -> list[tuple[str, Any, Any]]:
     """An audit event's (field, before, after) rows."""
     return audit.field_changes(event)
@@ -59,6 +81,7 @@ def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(audit_changes)
     app.add_template_filter(quantity_value)
+    app.add_template_filter(readable)
     app.add_template_test(web_url)
     app.add_template_filter(when)
     app.add_template_filter(paragraphs)

@@ -9,7 +9,6 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -20,6 +19,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from claims.audit import ENTITY_TYPES
 from claims.models import (
@@ -37,11 +37,47 @@ from claims.models import (
     URL_MAX,
     USERNAME_MAX,
 )
+from claims.text import drop_controls
+
+MAX_ID = 2**31 - 1
+
+
+def _clean_text(value: object) -> object:
+    return drop_controls(value) if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    """Every form of the product: text fields lose NUL and other control characters before
+    validation, so nothing invisible (or refused by PostgreSQL) reaches a service."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            cls = unbound_field.field_class
+            # Passwords are taken exactly as typed: the policy refuses NUL in them.
+            if issubclass(cls, StringField) and not issubclass(cls, PasswordField):
+                filters = unbound_field.kwargs.get("filters", ())
+                unbound_field.kwargs["filters"] = (_clean_text, *filters)
+            return unbound_field.bind(form=form, **options)
+
+
+def carry_version(form: Any, version: int) -> None:
+    """After a conflict: keep what was typed, but carry the current version for the next save
+    (the rendered field shows `raw_data` when there is some, so both are set)."""
+    form.version.data = version
+    form.version.raw_data = [str(version)]
+
+
+def version_field() -> IntegerField:
+    """The version a record was read at, carried by its edit form (optimistic locking)."""
+    return IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)]
+    )
+
 
 ROLE_CHOICES = [SelectChoice(r, r.capitalize()) for r in ROLES]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(
         "Username",
         validators=[DataRequired(), Length(max=USERNAME_MAX)],
@@ -54,11 +90,11 @@ class LoginForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with nothing but its CSRF token (logout, revoke, end sessions)."""
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired(), Length(max=PASSWORD_MAX)],
@@ -72,7 +108,7 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         "Token name",
         validators=[DataRequired(), Length(max=TOKEN_NAME_MAX)],
@@ -80,7 +116,7 @@ class TokenForm(FlaskForm):
     )
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     username = StringField("Username", validators=[DataRequired(), Length(min=2, max=USERNAME_MAX)])
     display_name = StringField("Display name", validators=[Length(max=DISPLAY_NAME_MAX)])
     role = SelectField("Role", choices=ROLE_CHOICES, default="reviewer")
@@ -92,13 +128,13 @@ class UserCreateForm(FlaskForm):
     )
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     display_name = StringField("Display name", validators=[Length(max=DISPLAY_NAME_MAX)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Active")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """The audit page's filters (a GET form: no CSRF token needed, nothing changes)."""
 
     class Meta:
@@ -122,7 +158,7 @@ class AuditFilterForm(FlaskForm):
     q = StringField("Text", validators=[Optional(), Length(max=200)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """Import an article: exactly one of text, file or URL, and optional metadata."""
 
     text = TextAreaField(
@@ -160,8 +196,8 @@ class ImportForm(FlaskForm):
         return True
 
 
-class ArticleEditForm(FlaskForm):
-    version = HiddenField()
+class ArticleEditForm(Form):
+    version = version_field()
     title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
     url = URLField("Address", validators=[Optional(), Length(max=URL_MAX)])
     publisher = StringField("Publisher", validators=[Optional(), Length(max=NAME_MAX)])
@@ -172,8 +208,8 @@ class ArticleEditForm(FlaskForm):
 KIND_CHOICES = [SelectChoice(k, k.capitalize()) for k in CLAIM_KINDS]
 
 
-class ClaimEditForm(FlaskForm):
-    version = HiddenField()
+class ClaimEditForm(Form):
+    version = version_field()
     statement = TextAreaField(
         "Statement",
         validators=[DataRequired(), Length(max=STATEMENT_MAX)],
@@ -183,7 +219,7 @@ class ClaimEditForm(FlaskForm):
     kind = SelectField("Kind", choices=KIND_CHOICES)
 
 
-class ClaimAddForm(FlaskForm):
+class ClaimAddForm(Form):
     start = IntegerField("From character", validators=[InputRequired(), NumberRange(min=0)])
     end = IntegerField("To character", validators=[InputRequired(), NumberRange(min=1)])
     kind = SelectField("Kind", choices=KIND_CHOICES, default="statement")
@@ -192,8 +228,8 @@ class ClaimAddForm(FlaskForm):
     )
 
 
-class DismissForm(FlaskForm):
-    version = HiddenField()
+class DismissForm(Form):
+    version = version_field()
     reason = TextAreaField(
         "Why is it not worth checking?",
         validators=[DataRequired(), Length(max=NOTE_MAX)],
@@ -201,16 +237,16 @@ class DismissForm(FlaskForm):
     )
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     """A button that acts on a record as read at `version` (restore)."""
 
-    version = HiddenField()
+    version = version_field()
 
 
-class SplitForm(FlaskForm):
-    version = HiddenField()
+class SplitForm(Form):
+    version = version_field()
     at = SelectField("Split before the word", coerce=int, choices=[])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     claims = SelectMultipleField("Claims to merge", coerce=int, choices=[], validate_choice=False)

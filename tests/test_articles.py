@@ -189,8 +189,8 @@ def test_adding_a_claim_from_a_selection(app, reviewer_client, reviewer):
         f"/articles/{article.id}/claims",
         data={"csrf_token": csrf_token(page.text), "start": 5, "end": 99999, "kind": "quantity"},
     )
-    assert bad.status_code in (302, 303)
-    assert "not part of the article" in reviewer_client.get(bad.headers["Location"]).text
+    assert bad.status_code == 422
+    assert "not part of the article" in bad.text and "Add claim from selection" in bad.text
 
 
 def test_dismiss_keeps_the_claim_with_who_and_why_and_restore_brings_it_back(
@@ -397,3 +397,40 @@ def test_cli_extract_and_import(app, tmp_path, reviewer):
     assert Article.get().imported_by.username == "boss"
     missing = runner.invoke(args=["import", str(tmp_path / "nope.txt")])
     assert missing.exit_code == 1 and "no such file" in missing.output
+
+
+def test_after_a_conflict_the_reviewer_can_save_their_text(
+    app, reviewer_client, editor_client, reviewer
+):
+    article = factories.article(reviewer, "The wall will cost $48 million, the mayor said.")
+    claim = Claim.select().where(Claim.article == article).first()
+    stale = csrf_token(editor_client.get(f"/claims/{claim.id}").text)
+    post_form(
+        reviewer_client,
+        f"/claims/{claim.id}",
+        f"/claims/{claim.id}",
+        {"version": claim.version, "statement": "First wording", "kind": "money"},
+    )
+    conflict = editor_client.post(
+        f"/claims/{claim.id}",
+        data={
+            "csrf_token": stale,
+            "version": claim.version,
+            "statement": "Second wording",
+            "kind": "money",
+        },
+    )
+    assert conflict.status_code == 409
+    version = int(conflict.text.split('name="version" type="hidden" value="')[1].split('"')[0])
+    assert version == claim.version + 1
+    again = editor_client.post(
+        f"/claims/{claim.id}",
+        data={
+            "csrf_token": stale,
+            "version": version,
+            "statement": "Second wording",
+            "kind": "money",
+        },
+    )
+    assert again.status_code == 302
+    assert Claim.get_by_id(claim.id).statement == "Second wording"

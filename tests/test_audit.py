@@ -540,11 +540,46 @@ def test_an_event_on_a_whole_second_verifies(app, system):
     with db.atomic():
         event = audit.record(system, "test.whole", "security", None, after={})
     whole = event.at.replace(microsecond=0)
-    fields = {k: getattr(event, k) for k in ("actor_id", "actor_name", "action", "entity_type",
-              "entity_id", "parent_type", "parent_id", "before", "after", "ip", "request_id",
-              "prev_hash")}
+    fields = {
+        k: getattr(event, k)
+        for k in (
+            "actor_id",
+            "actor_name",
+            "action",
+            "entity_type",
+            "entity_id",
+            "parent_type",
+            "parent_id",
+            "before",
+            "after",
+            "ip",
+            "request_id",
+            "prev_hash",
+        )
+    }
     _without_trigger(
         f"UPDATE audit_event SET at = '{whole.isoformat(sep=' ')}', "
         f"hash = '{audit.event_hash(at=whole, **fields)}' WHERE id = {event.id}"
     )
+    assert audit.verify().intact
+
+
+def test_event_times_never_go_backwards_and_date_filters_are_exact(app, system, monkeypatch):
+    with db.atomic():
+        first = audit.record(system, "test.a", "security", None, after={})
+    # Another app server whose clock is a minute behind appends next.
+    monkeypatch.setattr(audit, "utcnow", lambda: first.at - timedelta(minutes=1))
+    with db.atomic():
+        second = audit.record(system, "test.b", "security", None, after={})
+    monkeypatch.undo()
+    assert second.at == first.at
+    day = first.at.date()
+    assert {
+        e.action
+        for e in audit.search(audit.EventFilter(since=datetime.combine(day, datetime.min.time())))
+    } == {"test.a", "test.b"}
+    later = first.at + timedelta(microseconds=1)
+    assert audit.search(audit.EventFilter(since=later)) == []
+    assert {e.action for e in audit.search(audit.EventFilter(until=later))} == {"test.a", "test.b"}
+    assert audit.search(audit.EventFilter(until=first.at)) == []
     assert audit.verify().intact

@@ -13,7 +13,13 @@ from claims import audit, documents, extraction, fetch
 from claims.audit import Actor
 from claims.db import db, utcnow
 from claims.documents import Document
-from claims.errors import ConflictError, NotFoundError, ValidationError
+from claims.errors import (
+    ConflictError,
+    FetchFailedError,
+    FetchRefusedError,
+    NotFoundError,
+    ValidationError,
+)
 from claims.models import (
     ARTICLE_TEXT_MAX,
     NAME_MAX,
@@ -24,6 +30,8 @@ from claims.models import (
     field_values,
 )
 from claims.services.claims import create_claims
+from claims.services.security import log_event
+from claims.text import one_line
 
 
 def text_sha256(text: str) -> str:
@@ -55,7 +63,7 @@ def recent_articles(limit: int) -> peewee.ModelSelect[Article]:
 
 
 def _optional(value: str | None, limit: int, field: str) -> str | None:
-    value = " ".join((value or "").split())
+    value = one_line(value)
     if len(value) > limit:
         raise ValidationError(f"At most {limit} characters.", field=field)
     return value or None
@@ -79,13 +87,17 @@ def with_metadata(
     )
 
 
-def fetch_document(url: str, options: dict[str, Any]) -> Document:
+def fetch_document(actor: Actor, url: str, options: dict[str, Any]) -> Document:
     """Fetch a page through the one fetcher (with `options` from config.fetch_options) and read
-    its article.
+    its article; a refusal or failure is recorded as a security event.
 
     Raises FetchRefusedError, FetchFailedError, or ValidationError if no text is found.
     """
-    result = fetch.fetch(url, **options)
+    try:
+        result = fetch.fetch(url, **options)
+    except (FetchRefusedError, FetchFailedError) as exc:
+        log_event(actor, exc.code.replace("_", "."), details={"url": one_line(url)[:URL_MAX]})
+        raise
     return documents.read_bytes(
         result.body, content_type=result.content_type, charset=result.encoding, url=result.final_url
     )

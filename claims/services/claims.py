@@ -26,6 +26,7 @@ from claims.models import (
     User,
     field_values,
 )
+from claims.text import one_line
 
 
 def get_claim(claim_id: int) -> Claim:
@@ -207,8 +208,16 @@ def _locked(claim_id: int, version: int) -> Claim:
     return claim
 
 
-def _save(actor: Actor, claim: Claim, action: str, before: dict[str, Any], **values: Any) -> Claim:
-    """Write new values if the version still matches (compare-and-set), with one audit event."""
+def _save(
+    actor: Actor,
+    claim: Claim,
+    action: str,
+    before: dict[str, Any],
+    quantities: list[extraction.ExtractedQuantity] | None = None,
+    **values: Any,
+) -> Claim:
+    """Write new values if the version still matches (compare-and-set), with one audit event;
+    `quantities`, when given, replace the claim's figures in the same step."""
     values = {**values, "version": claim.version + 1, "updated_at": utcnow()}
     updated = (
         Claim.update(**values)
@@ -220,7 +229,19 @@ def _save(actor: Actor, claim: Claim, action: str, before: dict[str, Any], **val
             "Someone else changed this claim at the same moment; reload and try again."
         )
     fresh = Claim.get_by_id(claim.id)
-    old, new = audit.changes(before, field_values(fresh))
+    after = field_values(fresh)
+    if quantities is not None:
+        old_figures = list(
+            Quantity.select().where(Quantity.claim == claim.id).order_by(Quantity.id)
+        )
+        Quantity.delete().where(Quantity.claim == claim.id).execute()
+        new_figures = [
+            Quantity.create(claim=fresh, **{f: getattr(q, f) for f in extraction.QUANTITY_FIELDS})
+            for q in quantities
+        ]
+        before = {**before, "quantities": [extraction.quantity_json(q) for q in old_figures]}
+        after["quantities"] = [extraction.quantity_json(q) for q in new_figures]
+    old, new = audit.changes(before, after)
     audit.record(
         actor,
         action,
@@ -234,7 +255,7 @@ def _save(actor: Actor, claim: Claim, action: str, before: dict[str, Any], **val
 
 
 def _clean_statement(statement: str) -> str:
-    statement = " ".join(statement.split())
+    statement = one_line(statement)
     if not statement:
         raise ValidationError("The statement cannot be empty.", field="statement")
     if len(statement) > STATEMENT_MAX:
@@ -312,7 +333,7 @@ def dismiss_claim(actor: Actor, claim_id: int, version: int, reason: str) -> Cla
 
     Raises ValidationError without a reason, ConflictError for a stale version.
     """
-    reason = " ".join(reason.split())
+    reason = one_line(reason)
     if not reason:
         raise ValidationError("Say why the claim is not worth checking.", field="reason")
     if len(reason) > NOTE_MAX:
@@ -357,6 +378,8 @@ def split_claim(actor: Actor, claim_id: int, version: int, at: int) -> tuple[Cla
     """
     with db.atomic():
         claim = _locked(claim_id, version)
+        if claim.status == "dismissed":
+            raise ConflictError("A dismissed claim cannot be split; restore it first.")
         article = Article.get_by_id(claim.article_id)
         if not claim.start < at < claim.end:
             raise ValidationError("Split inside the claim's words.", field="at")
@@ -371,6 +394,7 @@ def split_claim(actor: Actor, claim_id: int, version: int, at: int) -> tuple[Cla
             claim,
             "claim.split",
             before,
+            quantities=_quantities_in(article.text, first.start, first.end),
             quote=first.quote,
             start=first.start,
             end=first.end,
@@ -396,7 +420,7 @@ def merge_claims(actor: Actor, article_id: int, claim_ids: list[int]) -> Claim:
 
     Raises ValidationError for fewer than two claims or claims of another article.
     """
-    ids = sorted(set(claim_ids))
+    ids = sorted({i for i in claim_ids if 0 < i < 2**31})
     if len(ids) < 2:
         raise ValidationError("Choose at least two claims to merge.", field="claims")
     with db.atomic():

@@ -30,6 +30,7 @@ from claims.models import (
     User,
     field_values,
 )
+from claims.text import one_line
 
 LOGIN_FAILED_MESSAGE = "Invalid username or password."
 _USERNAME_RE = re.compile(rf"[\w.@-]{{2,{USERNAME_MAX}}}")
@@ -140,9 +141,11 @@ def _update(actor: Actor, user: User, action: str, bump_sessions: bool, **values
             setattr(current, key, value)
         if bump_sessions:
             current.session_generation += 1
+        old, new = audit.changes(before, field_values(current))
+        if not new and action == "user.update":
+            return current  # nothing changed: nothing to save or record
         current.updated_at = utcnow()
         current.save()
-        old, new = audit.changes(before, field_values(current))
         audit.record(actor, action, "user", current.id, before=old, after=new)
     return current
 
@@ -245,7 +248,7 @@ def authenticate(
     Raises ThrottledError after `max_attempts` failures for the account or the address within
     `window`, and AuthenticationError (one message whatever was wrong) otherwise.
     """
-    key = username_key(username)[:USERNAME_MAX]
+    key = username_key(one_line(username))[:USERNAME_MAX]
     ip = actor.ip or "unknown"
     by_key, by_ip = _recent_failures(window, key, ip)
     if by_key >= max_attempts or by_ip >= max_attempts:
@@ -289,7 +292,7 @@ def create_token(actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
 
     Raises ValidationError if the name is empty or too long.
     """
-    name = " ".join(name.split())
+    name = one_line(name)
     if not name or len(name) > TOKEN_NAME_MAX:
         raise ValidationError(
             f"Give the token a name of at most {TOKEN_NAME_MAX} characters.", field="name"

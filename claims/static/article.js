@@ -9,19 +9,25 @@
   var endField = form.querySelector("input[name=end]");
   var quote = document.getElementById("selection-quote");
 
+  // The server counts characters (code points); JavaScript counts UTF-16 units, which differ
+  // for characters such as emoji. Convert before adding to data-start.
+  function codePoints(s) { return Array.from(s).length; }
+
   function offsetOf(node, offset) {
     var element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
     var run = element && element.closest("[data-start]");
     if (!run || !text.contains(run)) { return null; }
-    if (node.nodeType !== Node.TEXT_NODE) {
+    var before;
+    if (node.nodeType === Node.TEXT_NODE) {
+      before = codePoints(node.textContent.slice(0, offset));
+    } else {
       // The selection points between child nodes: count the text before that point.
-      var before = 0;
+      before = 0;
       for (var i = 0; i < offset && i < node.childNodes.length; i++) {
-        before += node.childNodes[i].textContent.length;
+        before += codePoints(node.childNodes[i].textContent);
       }
-      offset = before;
     }
-    return parseInt(run.getAttribute("data-start"), 10) + offset;
+    return parseInt(run.getAttribute("data-start"), 10) + before;
   }
 
   function update() {

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from claims.services import users
 
@@ -17,9 +20,19 @@ def _load_user(identity: str) -> object | None:
     return users.load_session_user(identity)
 
 
+class IdConverter(IntegerConverter):
+    """A record id in a path: a positive 32-bit integer. Anything larger cannot exist, so it
+    is a 404 rather than an overflow inside the database driver."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def register(app: Flask) -> None:
     """Attach extensions, hooks, error handlers, filters, blueprints and CLI commands."""
     from claims import cli, filters
+
+    app.url_map.converters["id"] = IdConverter
     from claims.views import access, api, articles, audit, auth, claims, dashboard, errors, people
 
     csrf.init_app(app)

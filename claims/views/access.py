@@ -124,13 +124,15 @@ def _check_access() -> ResponseReturnValue | None:
 
 
 def _check_csrf() -> None:
-    if request.method in SAFE_METHODS or g.get("token_auth") or request.routing_exception:
+    if request.method in SAFE_METHODS or request.routing_exception:
         return
-    # A browser session calling the API: same site only, token in a header, JSON only.
-    if is_api_request() and request.headers.get("Sec-Fetch-Site") == "cross-site":
-        abort(403)
-    csrf.protect()
-    if is_api_request() and request.content_length and not request.is_json:
+    api = is_api_request()
+    if not g.get("token_auth"):
+        # A browser session calling the API: same site only, and the token in a header.
+        if api and request.headers.get("Sec-Fetch-Site") == "cross-site":
+            abort(403)
+        csrf.protect()
+    if api and request.content_length and not request.is_json:
         abort(415)
 
 

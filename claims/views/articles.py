@@ -10,12 +10,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from claims import audit, documents
 from claims.anchoring import segments
 from claims.config import fetch_options
-from claims.errors import ClaimsError, ConflictError, FetchFailedError, FetchRefusedError
-from claims.forms import ArticleEditForm, ClaimAddForm, ImportForm, MergeForm
-from claims.services import articles, claims, security
+from claims.errors import ClaimsError, ConflictError
+from claims.forms import ArticleEditForm, ClaimAddForm, ImportForm, MergeForm, carry_version
+from claims.models import Article
+from claims.services import articles, claims
 from claims.views.access import allow, current_actor
 
 bp = Blueprint("articles", __name__, url_prefix="/articles")
+TIMELINE_LENGTH = 100
 
 
 def form_error(form: object, exc: ClaimsError) -> None:
@@ -27,14 +29,13 @@ def form_error(form: object, exc: ClaimsError) -> None:
         form.form_errors.append(exc.message)  # type: ignore[attr-defined]
 
 
+def short(text: str, length: int = 80) -> str:
+    """A quote short enough for a flash message (which travels in the session cookie)."""
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
 def _import_page(form: ImportForm, status: int) -> ResponseReturnValue:
     return render_template("articles/new.html", form=form), status
-
-
-@bp.route("/new")
-@allow("reviewer")
-def new() -> ResponseReturnValue:
-    return _import_page(ImportForm(formdata=None), 200)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -53,6 +54,12 @@ def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     return _import_page(form, 413)
 
 
+@bp.route("/new")
+@allow("reviewer")
+def new() -> ResponseReturnValue:
+    return _import_page(ImportForm(formdata=None), 200)
+
+
 @bp.route("/new", methods=["POST"])
 @allow("reviewer")
 def create() -> ResponseReturnValue:
@@ -60,23 +67,14 @@ def create() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _import_page(form, 422)
     try:
-        document = _read(form)
         document = articles.with_metadata(
-            document,
+            _read(form),
             title=form.title.data,
             publisher=form.publisher.data,
             byline=form.byline.data,
             published=form.published.data,
         )
         article, created = articles.import_document(current_actor(), document)
-    except (FetchRefusedError, FetchFailedError) as exc:
-        security.log_event(
-            current_actor(),
-            exc.code.replace("_", "."),
-            details={"url": (form.url.data or "")[:2048]},
-        )
-        form.url.errors = [*form.url.errors, exc.message]
-        return _import_page(form, 422)
     except ClaimsError as exc:
         form_error(form, exc)
         return _import_page(form, 422)
@@ -90,7 +88,9 @@ def create() -> ResponseReturnValue:
 
 def _read(form: ImportForm) -> documents.Document:
     if form.url.data:
-        return articles.fetch_document(form.url.data.strip(), fetch_options(current_app.config))
+        return articles.fetch_document(
+            current_actor(), form.url.data.strip(), fetch_options(current_app.config)
+        )
     if form.file.data:
         upload = form.file.data
         return documents.read_bytes(
@@ -99,68 +99,82 @@ def _read(form: ImportForm) -> documents.Document:
     return documents.read_text(form.text.data or "")
 
 
-@bp.route("/<int:article_id>")
-@allow("reviewer")
-def show(article_id: int) -> ResponseReturnValue:
-    article = articles.get_article(article_id)
+def _article_page(
+    article: Article,
+    *,
+    add_form: ClaimAddForm | None = None,
+    merge_form: MergeForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     order = "score" if request.args.get("order") == "score" else "position"
     claim_list = claims.article_claims(article.id, order)
     spans = [(c.id, c.start, c.end) for c in claim_list if c.status != "dismissed"]
-    history = audit.history("article", article.id) if current_user.has_role("editor") else None
-    merge_form = MergeForm()
-    return render_template(
-        "articles/show.html",
-        article=article,
-        claims=claim_list,
-        by_id={c.id: c for c in claim_list},
-        paragraphs=segments(article.text, spans),
-        order=order,
-        history=history,
-        add_form=ClaimAddForm(formdata=None),
-        merge_form=merge_form,
-        progress=claims.progress(claim_list),
+    history = None
+    if current_user.has_role("editor"):
+        history = audit.history("article", article.id, limit=TIMELINE_LENGTH)
+    return (
+        render_template(
+            "articles/show.html",
+            article=article,
+            claims=claim_list,
+            by_id={c.id: c for c in claim_list},
+            paragraphs=segments(article.text, spans),
+            order=order,
+            history=history,
+            add_form=add_form or ClaimAddForm(formdata=None),
+            merge_form=merge_form or MergeForm(formdata=None),
+            progress=claims.progress(claim_list),
+        ),
+        status,
     )
 
 
-@bp.route("/<int:article_id>/claims", methods=["POST"])
+@bp.route("/<id:article_id>")
+@allow("reviewer")
+def show(article_id: int) -> ResponseReturnValue:
+    return _article_page(articles.get_article(article_id))
+
+
+@bp.route("/<id:article_id>/claims", methods=["POST"])
 @allow("reviewer")
 def add_claim(article_id: int) -> ResponseReturnValue:
     article = articles.get_article(article_id)
     form = ClaimAddForm()
-    if form.validate_on_submit():
-        try:
-            claim = claims.add_claim(
-                current_actor(),
-                article.id,
-                form.start.data or 0,
-                form.end.data or 0,
-                statement=form.statement.data or "",
-                kind=form.kind.data or "statement",
-            )
-        except ClaimsError as exc:
-            flash(exc.message, "error")
-            return redirect(url_for("articles.show", article_id=article.id)), 303
-        flash(f"Claim #{claim.id} added: “{claim.quote}”.", "success")
-        return redirect(url_for("claims.show", claim_id=claim.id))
-    flash("Select some words of the article first.", "error")
-    return redirect(url_for("articles.show", article_id=article.id))
+    if not form.validate_on_submit():
+        return _article_page(article, add_form=form, status=422)
+    try:
+        claim = claims.add_claim(
+            current_actor(),
+            article.id,
+            form.start.data or 0,
+            form.end.data or 0,
+            statement=form.statement.data or "",
+            kind=form.kind.data or "statement",
+        )
+    except ClaimsError as exc:
+        form_error(form, exc)
+        return _article_page(article, add_form=form, status=422)
+    flash(f"Claim #{claim.id} added: “{short(claim.quote)}”.", "success")
+    return redirect(url_for("claims.show", claim_id=claim.id))
 
 
-@bp.route("/<int:article_id>/claims/merge", methods=["POST"])
+@bp.route("/<id:article_id>/claims/merge", methods=["POST"])
 @allow("reviewer")
 def merge(article_id: int) -> ResponseReturnValue:
+    article = articles.get_article(article_id)
     form = MergeForm()
-    form.validate_on_submit()
+    if not form.validate_on_submit():
+        return _article_page(article, merge_form=form, status=422)
     try:
-        claim = claims.merge_claims(current_actor(), article_id, list(form.claims.data or []))
+        claim = claims.merge_claims(current_actor(), article.id, list(form.claims.data or []))
     except ClaimsError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("articles.show", article_id=article_id))
+        form_error(form, exc)
+        return _article_page(article, merge_form=form, status=422)
     flash(f"Merged into claim #{claim.id}; the originals are kept as dismissed.", "success")
     return redirect(url_for("claims.show", claim_id=claim.id))
 
 
-@bp.route("/<int:article_id>/edit")
+@bp.route("/<id:article_id>/edit")
 @allow("reviewer")
 def edit(article_id: int) -> ResponseReturnValue:
     article = articles.get_article(article_id)
@@ -169,31 +183,33 @@ def edit(article_id: int) -> ResponseReturnValue:
     return render_template("articles/edit.html", article=article, form=form)
 
 
-@bp.route("/<int:article_id>/edit", methods=["POST"])
+@bp.route("/<id:article_id>/edit", methods=["POST"])
 @allow("reviewer")
 def update(article_id: int) -> ResponseReturnValue:
     article = articles.get_article(article_id)
     form = ArticleEditForm()
-    if form.validate_on_submit():
-        try:
-            articles.update_metadata(
-                current_actor(),
-                article.id,
-                int(form.version.data or 0),
-                title=form.title.data or "",
-                url=form.url.data,
-                publisher=form.publisher.data,
-                byline=form.byline.data,
-                published=form.published.data,
-            )
-        except ConflictError as exc:
-            form.form_errors.append(exc.message)
-            return render_template(
-                "articles/edit.html", article=article, form=form, current=article
-            ), 409
-        except ClaimsError as exc:
-            form_error(form, exc)
-            return render_template("articles/edit.html", article=article, form=form), 422
-        flash("Saved.", "success")
-        return redirect(url_for("articles.show", article_id=article.id))
-    return render_template("articles/edit.html", article=article, form=form), 422
+    if not form.validate_on_submit():
+        return render_template("articles/edit.html", article=article, form=form), 422
+    try:
+        articles.update_metadata(
+            current_actor(),
+            article.id,
+            form.version.data or 0,
+            title=form.title.data or "",
+            url=form.url.data,
+            publisher=form.publisher.data,
+            byline=form.byline.data,
+            published=form.published.data,
+        )
+    except ConflictError as exc:
+        # Keep what was typed, show what is there now, and let the next save go through.
+        form.form_errors.append(exc.message)
+        carry_version(form, article.version)
+        return render_template(
+            "articles/edit.html", article=article, form=form, current=article
+        ), 409
+    except ClaimsError as exc:
+        form_error(form, exc)
+        return render_template("articles/edit.html", article=article, form=form), 422
+    flash("Saved.", "success")
+    return redirect(url_for("articles.show", article_id=article.id))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
 from claims import audit
-from claims.errors import NotFoundError
+from claims.errors import ValidationError
 from claims.forms import AuditFilterForm
 from claims.models import AuditEvent
 from claims.views.access import allow
@@ -17,23 +17,27 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 def event_filter(form: AuditFilterForm) -> audit.EventFilter:
-    """Turn the validated filter form into the trail's query filter."""
-    until = form.until.data
+    """Turn the validated filter form into the trail's query filter.
+
+    Raises ValidationError for a "to" date at the end of the calendar.
+    """
     return audit.EventFilter(
-        actor=(form.actor.data or "").strip() or None,
+        actor=form.actor.data or None,
         entity_type=form.entity.data or None,
         entity_id=form.entity_id.data,
-        action=(form.action.data or "").strip() or None,
-        since=datetime.combine(form.since.data, time()) if form.since.data else None,
-        until=datetime.combine(until, time()) + timedelta(days=1) if until else None,
-        text=(form.q.data or "").strip() or None,
+        action=form.action.data or None,
+        since=audit.day_start(form.since.data) if form.since.data else None,
+        until=audit.day_after(form.until.data) if form.until.data else None,
+        text=form.q.data or None,
     )
 
 
 def page_cursor() -> int | None:
     """The `before` cursor of keyset pagination, ignored when it is not a positive number."""
     before = request.args.get("before", "")
-    return int(before) if before.isdigit() and 0 < int(before) < 2**63 else None
+    if before.isascii() and before.isdigit() and 0 < int(before) < 2**31:
+        return int(before)
+    return None
 
 
 @bp.route("/")
@@ -44,7 +48,11 @@ def index() -> ResponseReturnValue:
     valid = form.validate()
     size = current_app.config["PAGE_SIZE"]
     if valid:
-        events = audit.search(event_filter(form), before_id=page_cursor(), limit=size + 1)
+        try:
+            events = audit.search(event_filter(form), before_id=page_cursor(), limit=size + 1)
+        except ValidationError as exc:
+            getattr(form, exc.field or "q").errors.append(exc.message)
+            valid = False
     more = len(events) > size
     events = events[:size]
     args = {k: v for k, v in request.args.items() if k != "before" and v}
@@ -61,13 +69,11 @@ def index() -> ResponseReturnValue:
     )
 
 
-@bp.route("/<int:event_id>")
+@bp.route("/<id:event_id>")
 @allow("editor")
 def show(event_id: int) -> ResponseReturnValue:
-    event = AuditEvent.get_or_none(AuditEvent.id == event_id)
-    if event is None:
-        raise NotFoundError("No such audit event.")
-    previous = AuditEvent.select(AuditEvent.id).where(AuditEvent.hash == event.prev_hash).first()
+    event = audit.get_event(event_id)
+    previous = audit.previous_event_id(event)
     return render_template("audit/show.html", event=event, previous=previous)
 
 

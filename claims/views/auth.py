@@ -141,7 +141,7 @@ def create_token() -> ResponseReturnValue:
     return _account_page(token_form=form, status=422)
 
 
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
 @allow("reviewer")
 def revoke_token(token_id: int) -> ResponseReturnValue:
     users.revoke_token(current_actor(), current_user._get_current_object(), token_id)

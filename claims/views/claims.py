@@ -9,11 +9,11 @@ from flask_login import current_user
 from claims import audit
 from claims.anchoring import word_boundaries
 from claims.errors import ClaimsError, ConflictError
-from claims.forms import ClaimEditForm, DismissForm, SplitForm, VersionForm
+from claims.forms import ClaimEditForm, DismissForm, SplitForm, VersionForm, carry_version
 from claims.models import Claim
 from claims.services import claims
 from claims.views.access import allow, current_actor
-from claims.views.articles import form_error
+from claims.views.articles import TIMELINE_LENGTH, form_error, short
 
 bp = Blueprint("claims", __name__, url_prefix="/claims")
 
@@ -31,8 +31,11 @@ def _split_form(claim: Claim, submitted: bool = False) -> SplitForm:
 
 def _page(
     claim: Claim,
+    *,
     edit_form: ClaimEditForm | None = None,
     dismiss_form: DismissForm | None = None,
+    restore_form: VersionForm | None = None,
+    split_form: SplitForm | None = None,
     status: int = 200,
     conflict: Claim | None = None,
 ) -> ResponseReturnValue:
@@ -42,9 +45,12 @@ def _page(
     if dismiss_form is None:
         dismiss_form = DismissForm(formdata=None)
         dismiss_form.version.data = claim.version
-    restore_form = VersionForm(formdata=None)
-    restore_form.version.data = claim.version
-    history = audit.history("claim", claim.id) if current_user.has_role("editor") else None
+    if restore_form is None:
+        restore_form = VersionForm(formdata=None)
+        restore_form.version.data = claim.version
+    history = None
+    if current_user.has_role("editor"):
+        history = audit.history("claim", claim.id, limit=TIMELINE_LENGTH)
     return (
         render_template(
             "claims/show.html",
@@ -53,7 +59,7 @@ def _page(
             edit_form=edit_form,
             dismiss_form=dismiss_form,
             restore_form=restore_form,
-            split_form=_split_form(claim),
+            split_form=split_form or _split_form(claim),
             history=history,
             conflict=conflict,
         ),
@@ -61,13 +67,13 @@ def _page(
     )
 
 
-@bp.route("/<int:claim_id>")
+@bp.route("/<id:claim_id>")
 @allow("reviewer")
 def show(claim_id: int) -> ResponseReturnValue:
     return _page(claims.get_claim(claim_id))
 
 
-@bp.route("/<int:claim_id>", methods=["POST"])
+@bp.route("/<id:claim_id>", methods=["POST"])
 @allow("reviewer")
 def update(claim_id: int) -> ResponseReturnValue:
     claim = claims.get_claim(claim_id)
@@ -78,14 +84,14 @@ def update(claim_id: int) -> ResponseReturnValue:
         claims.update_claim(
             current_actor(),
             claim.id,
-            int(form.version.data or 0),
+            form.version.data or 0,
             statement=form.statement.data or "",
             kind=form.kind.data,
         )
     except ConflictError as exc:
-        # Keep what the reviewer typed, beside the current text, ready to save over it.
+        # What the reviewer typed stays, beside the current text, ready to save over it.
         form.form_errors.append(exc.message)
-        form.version.data = claim.version
+        carry_version(form, claim.version)
         return _page(claim, edit_form=form, status=409, conflict=claim)
     except ClaimsError as exc:
         form_error(form, exc)
@@ -94,7 +100,7 @@ def update(claim_id: int) -> ResponseReturnValue:
     return redirect(url_for("claims.show", claim_id=claim.id))
 
 
-@bp.route("/<int:claim_id>/dismiss", methods=["POST"])
+@bp.route("/<id:claim_id>/dismiss", methods=["POST"])
 @allow("reviewer")
 def dismiss(claim_id: int) -> ResponseReturnValue:
     claim = claims.get_claim(claim_id)
@@ -103,11 +109,11 @@ def dismiss(claim_id: int) -> ResponseReturnValue:
         return _page(claim, dismiss_form=form, status=422)
     try:
         claims.dismiss_claim(
-            current_actor(), claim.id, int(form.version.data or 0), form.reason.data or ""
+            current_actor(), claim.id, form.version.data or 0, form.reason.data or ""
         )
     except ConflictError as exc:
         form.form_errors.append(exc.message)
-        form.version.data = claim.version
+        carry_version(form, claim.version)
         return _page(claim, dismiss_form=form, status=409)
     except ClaimsError as exc:
         form_error(form, exc)
@@ -116,34 +122,43 @@ def dismiss(claim_id: int) -> ResponseReturnValue:
     return redirect(url_for("claims.show", claim_id=claim.id))
 
 
-@bp.route("/<int:claim_id>/restore", methods=["POST"])
+@bp.route("/<id:claim_id>/restore", methods=["POST"])
 @allow("reviewer")
 def restore(claim_id: int) -> ResponseReturnValue:
+    claim = claims.get_claim(claim_id)
     form = VersionForm()
-    form.validate_on_submit()
+    if not form.validate_on_submit():
+        return _page(claim, restore_form=form, status=422)
     try:
-        claims.restore_claim(current_actor(), claim_id, int(form.version.data or 0))
-    except ClaimsError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("claims.show", claim_id=claim_id))
+        claims.restore_claim(current_actor(), claim.id, form.version.data or 0)
+    except ConflictError as exc:
+        form.form_errors.append(exc.message)
+        carry_version(form, claim.version)
+        return _page(claim, restore_form=form, status=409)
     flash("Back on the worklist.", "success")
-    return redirect(url_for("claims.show", claim_id=claim_id))
+    return redirect(url_for("claims.show", claim_id=claim.id))
 
 
-@bp.route("/<int:claim_id>/split", methods=["POST"])
+@bp.route("/<id:claim_id>/split", methods=["POST"])
 @allow("reviewer")
 def split(claim_id: int) -> ResponseReturnValue:
     claim = claims.get_claim(claim_id)
     form = _split_form(claim, submitted=True)
     if not form.validate_on_submit():
-        flash("Choose a word of the claim to split before.", "error")
-        return redirect(url_for("claims.show", claim_id=claim.id))
+        return _page(claim, split_form=form, status=422)
     try:
         kept, new = claims.split_claim(
-            current_actor(), claim.id, int(form.version.data or 0), int(form.at.data or 0)
+            current_actor(), claim.id, form.version.data or 0, form.at.data or 0
         )
+    except ConflictError as exc:
+        form.form_errors.append(exc.message)
+        carry_version(form, claim.version)
+        return _page(claim, split_form=form, status=409)
     except ClaimsError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("claims.show", claim_id=claim.id))
-    flash(f"Split: this claim keeps “{kept.quote}”, claim #{new.id} has “{new.quote}”.", "success")
+        form_error(form, exc)
+        return _page(claim, split_form=form, status=422)
+    flash(
+        f"Split: this claim keeps “{short(kept.quote)}”, claim #{new.id} has “{short(new.quote)}”.",
+        "success",
+    )
     return redirect(url_for("claims.show", claim_id=kept.id))

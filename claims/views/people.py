@@ -55,7 +55,7 @@ def create_user() -> ResponseReturnValue:
     return _list_page(form, 422)
 
 
-@bp.route("/<int:user_id>")
+@bp.route("/<id:user_id>")
 @allow("admin")
 def edit_user(user_id: int) -> ResponseReturnValue:
     user = users.get_user(user_id)
@@ -63,7 +63,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     return render_template("people/edit.html", user=user, form=form, confirm_form=ConfirmForm())
 
 
-@bp.route("/<int:user_id>", methods=["POST"])
+@bp.route("/<id:user_id>", methods=["POST"])
 @allow("admin")
 def update_user(user_id: int) -> ResponseReturnValue:
     user = users.get_user(user_id)
@@ -89,7 +89,7 @@ def update_user(user_id: int) -> ResponseReturnValue:
     ), 422
 
 
-@bp.route("/<int:user_id>/sessions/end", methods=["POST"])
+@bp.route("/<id:user_id>/sessions/end", methods=["POST"])
 @allow("admin")
 def end_sessions(user_id: int) -> ResponseReturnValue:
     user = users.end_sessions(current_actor(), users.get_user(user_id), "user.sessions_ended")
