@@ -138,3 +138,26 @@ def test_reviewer_imports_the_sample_and_adds_a_claim_by_selecting_words(
     assert article.text[claim.start : claim.end] == words
     screenshot(page, "claim-page")
     assert page.dialogs == []
+
+
+def test_editor_reads_the_audit_trail_and_a_field_diff(app, live_server, page, reviewer, editor):
+    from claims.services import users
+
+    factories.article(reviewer, "The council approved a $48 million flood wall on Tuesday.")
+    users.change_role(factories.actor_for(editor), reviewer, "editor")
+    sign_in(page, live_server, "eddie")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail").click()
+    assert page.get_by_role("heading", name="Audit trail").is_visible()
+    assert page.get_by_text("article.import").first.is_visible()
+    page.get_by_label("Action").fill("user.role")
+    page.get_by_role("button", name="Filter").click()
+    events = page.get_by_role("list", name="Events").locator("li")
+    assert events.count() == 1
+    events.first.locator("summary").click()
+    row = events.first.locator("tr", has_text="role")
+    assert row.locator("td.old").inner_text() == "reviewer"
+    assert row.locator("td.new").inner_text() == "editor"
+    screenshot(page, "audit-page")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    screenshot(page, "dashboard")
+    assert page.dialogs == []
