@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import getpass
 import json
-import os
 import secrets
 import sys
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 from claims import audit, documents, extraction
 from claims.audit import Actor
@@ -344,8 +344,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"\nOpen {url} and sign in.  Database: {app.config['DATABASE_URL']}")
     if no_serve:
         return
-    os.environ.setdefault("FLASK_RUN_FROM_CLI", "false")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask ignores app.run() inside its own CLI; serve with werkzeug directly (no debugger).
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def init_app(app: Flask) -> None:

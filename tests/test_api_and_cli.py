@@ -165,3 +165,50 @@ def test_demo_works_without_the_shared_samples(app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "built-in demo article" in result.output
     assert "$48 million" in Article.get().text
+
+
+def test_the_readme_demo_command_serves_the_sample(tmp_path):
+    """`flask --app app demo` as the README runs it: a real process, a real HTTP request."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "CLAIMS_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "CLAIMS_SECRET_KEY": "demo-test-" + "x" * 40,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "demo", "--port", str(port)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/login", timeout=5
+                ) as response:
+                    assert response.status == 200 and "Sign in" in response.read().decode()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "the demo never started serving"
+                time.sleep(0.3)
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+    assert "Demo accounts" in output and f"Open http://127.0.0.1:{port}/" in output
