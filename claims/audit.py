@@ -289,6 +289,7 @@ ENTITY_TYPES = (
     "user",
     "api_token",
     "security",
+    "audit_event",
 )
 
 

@@ -26,7 +26,7 @@ from claims.db import check_ready, connection, migration_status, upgrade
 from claims.errors import ClaimsError, DatabaseUnavailableError
 from claims.export.records import article_json
 from claims.models import ROLES
-from claims.services import articles, users
+from claims.services import articles, security, users
 from claims.services import claims as claims_service
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -221,6 +221,7 @@ def audit_verify(path: Any) -> None:
 def audit_export(output: Any) -> None:
     """Write the whole trail, with its hashes, as JSON Lines for an outside auditor."""
     _require_current_schema()
+    security.log_event(_actor(), "audit.export", entity_type="audit_event")
     for line in audit.export_lines():
         output.write(line)
 

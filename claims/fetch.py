@@ -52,8 +52,10 @@ _CHUNK_BYTES = 64 * 1024
 # refused tells nothing about the network behind the server (SSRF-11); details go to the log.
 NOT_HTTP = "Only http and https links can be fetched."
 BAD_PORT = "Only ports 80 and 443 can be fetched."
-INTERNAL = "This address cannot be fetched: it points to a private or local network."
-UNRESOLVED = "This address cannot be fetched: its host name could not be found."
+# One message for an unknown host and an internal one, so that a user cannot learn which
+# internal host names exist (SECURITY.md SSRF-11); the log keeps the difference.
+INTERNAL = "This address cannot be fetched: its host is unknown, or on a private or local network."
+UNRESOLVED = INTERNAL
 CREDENTIALS = "Links with a user name or password cannot be fetched."
 TOO_LONG = f"Links longer than {MAX_URL_LENGTH} characters cannot be fetched."
 MALFORMED = "This link is not a valid web address."
@@ -172,6 +174,24 @@ def parse_allowlist(setting: str | Iterable[str] | None) -> frozenset[str]:
             raise invalid
         entries.add(_allowlist_key(host, port))
     return frozenset(entries)
+
+
+def is_web_address(url: str) -> bool:
+    """Tell (without any lookup) whether a stored URL is a plain http(s) address with a host,
+    no credentials and nothing invisible in it, i.e. one that may be shown as a link."""
+    if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
+        return False
+    if any(c.isspace() or ord(c) < 32 or c == "\\" for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        return (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and not (parts.username or parts.password)
+        )
+    except ValueError:
+        return False
 
 
 def check_url(url: str, allowlist: frozenset[str] = frozenset()) -> CheckedURL:

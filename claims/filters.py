@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask
 
 from claims import audit
+from claims.fetch import is_web_address
 
 
 def when(value: datetime | date | None) -> str:
@@ -27,10 +27,7 @@ def paragraphs(text: str) -> list[str]:
 
 def web_url(value: object) -> bool:
     """Test: is this an http(s) address that may be rendered as a link?"""
-    if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 for c in value):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return isinstance(value, str) and is_web_address(value)
 
 
 def quantity_value(quantity: Any) -> str:

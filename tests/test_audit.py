@@ -373,13 +373,14 @@ def test_export_verifies_outside_the_app_and_detects_tampering(app, tmp_path):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["audit", "export", "-o", str(out)]).exit_code == 0
     lines = out.read_text().splitlines()
-    assert len(lines) == 3
+    # Three accounts, then the export itself (recorded before it streams, so it is included).
+    assert len(lines) == 4 and json.loads(lines[-1])["action"] == "audit.export"
     first = json.loads(lines[0])
     assert first["prev_hash"] == "0" * 64 and len(first["hash"]) == 64
     # The README's stand-alone check (stdlib only) accepts it...
-    assert readme_verifier(out) == "3 events, chain intact"
+    assert readme_verifier(out) == "4 events, chain intact"
     result = runner.invoke(args=["audit", "verify", "--file", str(out)])
-    assert result.output.strip() == "3 events, chain intact"
+    assert result.output.strip() == "4 events, chain intact"
     # ...and names the edited line.
     edited = json.loads(lines[1])
     edited["action"] = "user.delete"

@@ -262,3 +262,74 @@ def test_saving_an_unchanged_account_records_nothing(admin_client, reviewer):
         {"display_name": reviewer.display_name, "role": reviewer.role, "active": "y"},
     )
     assert AuditEvent.select().count() == before
+
+
+def test_an_untrusted_host_is_a_plain_400_not_a_500(database_url):
+    from claims import create_app
+
+    app = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "x" * 40, "TRUSTED_HOSTS": "claims.example"}
+    )
+    client = app.test_client()
+    for path in ("/login", "/api/me", "/articles/1"):
+        response = client.get(path, headers={"Host": "evil.example"})
+        assert response.status_code == 400, path
+        assert "evil.example" not in response.text
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/login", headers={"Host": "claims.example"}).status_code == 200
+
+
+def test_deeply_nested_json_is_refused(app, reviewer):
+    token = app.test_cli_runner().invoke(args=["users", "token", "rita"]).output.strip()
+    body = "[" * 100_000 + "]" * 100_000
+    response = app.test_client().post(
+        "/api/articles",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code in (400, 422)
+    assert response.json["error"]["code"] in ("bad_request", "invalid")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://example.org/a",
+        "http://user:pass@example.org/",
+        "example.org/news",
+        "http:///nohost",
+    ],
+)
+def test_an_article_address_must_be_http_with_a_host(reviewer_client, reviewer, url):
+    article = factories.article(reviewer)
+    response = post_form(
+        reviewer_client,
+        f"/articles/{article.id}/edit",
+        f"/articles/{article.id}/edit",
+        {"version": article.version, "title": "Kept", "url": url},
+    )
+    assert response.status_code == 422
+    assert "http or https address" in response.text and 'value="Kept"' in response.text
+    assert Article.get_by_id(article.id).url is None
+    assert AuditEvent.select().where(AuditEvent.action == "validation.url").count() == 1
+
+
+def test_valid_fields_are_not_announced_as_invalid(client):
+    page = client.get("/login").text
+    assert 'aria-invalid="None"' not in page and 'aria-describedby="None"' not in page
+    assert "aria-invalid" not in page
+
+
+def test_downloading_the_trail_is_recorded(editor_client):
+    editor_client.get("/audit/export.jsonl")
+    assert AuditEvent.select().where(AuditEvent.action == "audit.export").count() == 1
+
+
+def test_unknown_sort_orders_and_bad_utf8_are_400(reviewer_client, reviewer):
+    article = factories.article(reviewer)
+    assert reviewer_client.get(f"/articles/{article.id}?order=bogus").status_code == 400
+    assert reviewer_client.get(f"/articles/{article.id}?order=score").status_code == 200
+    assert reviewer_client.get("/api/claims?kind=%ff%fe").status_code == 400

@@ -175,6 +175,12 @@ def update_metadata(
     }
     if not values["title"]:
         raise ValidationError("An article needs a title.", field="title")
+    if values["url"] and not fetch.is_web_address(str(values["url"])):
+        log_event(actor, "validation.url", details={"url": values["url"], "field": "article.url"})
+        raise ValidationError(
+            "Give the article's http or https address, with its host and no password in it.",
+            field="url",
+        )
     with db.atomic():
         article = get_article(article_id)
         if article.version != version:

@@ -46,4 +46,9 @@
   text.addEventListener("mouseup", update);
   text.addEventListener("keyup", update);
   text.addEventListener("touchend", update);
+  // Keyboard selection (caret browsing, Shift+arrows) changes the selection without a mouse.
+  document.addEventListener("selectionchange", function () {
+    var selection = window.getSelection();
+    if (selection && selection.anchorNode && text.contains(selection.anchorNode)) { update(); }
+  });
 })();

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import unquote_to_bytes
 
 import peewee
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
@@ -138,6 +139,10 @@ def _check_csrf() -> None:
 
 def _before_request() -> ResponseReturnValue | None:
     g.request_id = uuid.uuid4().hex
+    try:
+        unquote_to_bytes(request.query_string.decode("ascii", "replace")).decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400)
     _open_connection()
     _expire_session()
     response = _check_access()

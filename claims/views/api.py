@@ -136,7 +136,10 @@ def json_body() -> dict[str, Any]:
 
     Raises ValidationError unless the body is a JSON object.
     """
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than the parser's stack
+        raise ValidationError("The JSON is nested too deeply.") from None
     if not isinstance(body, dict):
         raise ValidationError("Send a JSON object with 'Content-Type: application/json'.")
     return body

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -106,7 +115,9 @@ def _article_page(
     merge_form: MergeForm | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    order = "score" if request.args.get("order") == "score" else "position"
+    order = request.args.get("order", "position")
+    if order not in ("position", "score"):
+        abort(400)
     claim_list = claims.article_claims(article.id, order)
     spans = [(c.id, c.start, c.end) for c in claim_list if c.status != "dismissed"]
     history = None

@@ -11,7 +11,8 @@ from claims import audit
 from claims.errors import ValidationError
 from claims.forms import AuditFilterForm
 from claims.models import AuditEvent
-from claims.views.access import allow
+from claims.services import security
+from claims.views.access import allow, current_actor
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -80,6 +81,7 @@ def show(event_id: int) -> ResponseReturnValue:
 @bp.route("/export.jsonl")
 @allow("editor")
 def export() -> ResponseReturnValue:
+    security.log_event(current_actor(), "audit.export", entity_type="audit_event")
     stamp = datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
     return Response(
         stream_with_context(audit.export_lines()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -54,6 +55,14 @@ def wants_json() -> bool:
 
 def error_response(status: int, code: str, message: str) -> ResponseReturnValue:
     """Answer an error in the API's JSON shape or as a page in the site's layout."""
+    if request_ctx.url_adapter is None:
+        # The request was refused before routing (a Host not in TRUSTED_HOSTS): the layout
+        # cannot build its links, so answer in plain text.
+        return (
+            f"{status} {TITLES.get(status, 'Error')}: {message}\n",
+            status,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
     if wants_json():
         return jsonify({"error": {"code": code, "message": message}}), status
     template = "errors/unavailable.html" if status == 503 else "errors/error.html"
