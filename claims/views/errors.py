@@ -57,9 +57,9 @@ def error_response(status: int, code: str, message: str) -> ResponseReturnValue:
     """Answer an error in the API's JSON shape or as a page in the site's layout."""
     if request_ctx.url_adapter is None:
         # The request was refused before routing (a Host not in TRUSTED_HOSTS): the layout
-        # cannot build its links, so answer in plain text.
+        # cannot build its links, so answer in plain text, without echoing the Host.
         return (
-            f"{status} {TITLES.get(status, 'Error')}: {message}\n",
+            f"{status} {TITLES.get(status, 'Error')}: This server does not answer to that name.\n",
             status,
             {"Content-Type": "text/plain; charset=utf-8"},
         )
