@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -73,31 +76,55 @@ def show(claim_id: int) -> ResponseReturnValue:
     return _page(claims.get_claim(claim_id))
 
 
+FormSlot = ClaimEditForm | DismissForm | VersionForm | SplitForm
+
+
+def _submit(
+    claim: Claim,
+    form: FormSlot,
+    slot: str,
+    action: Callable[[], Any],
+    done: Callable[[Any], str],
+) -> ResponseReturnValue:
+    """Validate `form`, run the service `action`, and answer as every claim form does: the
+    page again with the form as typed (422 invalid, 409 changed meanwhile, carrying the current
+    version so the next save goes through), or a flash of `done(result)` and the claim."""
+    if not form.validate_on_submit():
+        return _page(claim, **{slot: form}, status=422)
+    try:
+        result = action()
+    except ConflictError as exc:
+        form.form_errors.append(exc.message)
+        carry_version(form, claim.version)
+        # The edit form shows the reviewer's text beside the current one.
+        return _page(
+            claim, **{slot: form}, status=409, conflict=claim if slot == "edit_form" else None
+        )
+    except ClaimsError as exc:
+        form_error(form, exc)
+        return _page(claim, **{slot: form}, status=422)
+    flash(done(result), "success")
+    return redirect(url_for("claims.show", claim_id=claim.id))
+
+
 @bp.route("/<id:claim_id>", methods=["POST"])
 @allow("reviewer")
 def update(claim_id: int) -> ResponseReturnValue:
     claim = claims.get_claim(claim_id)
     form = ClaimEditForm()
-    if not form.validate_on_submit():
-        return _page(claim, edit_form=form, status=422)
-    try:
-        claims.update_claim(
+    return _submit(
+        claim,
+        form,
+        "edit_form",
+        lambda: claims.update_claim(
             current_actor(),
             claim.id,
             form.version.data or 0,
             statement=form.statement.data or "",
             kind=form.kind.data,
-        )
-    except ConflictError as exc:
-        # What the reviewer typed stays, beside the current text, ready to save over it.
-        form.form_errors.append(exc.message)
-        carry_version(form, claim.version)
-        return _page(claim, edit_form=form, status=409, conflict=claim)
-    except ClaimsError as exc:
-        form_error(form, exc)
-        return _page(claim, edit_form=form, status=422)
-    flash("Saved.", "success")
-    return redirect(url_for("claims.show", claim_id=claim.id))
+        ),
+        lambda _: "Saved.",
+    )
 
 
 @bp.route("/<id:claim_id>/dismiss", methods=["POST"])
@@ -105,21 +132,15 @@ def update(claim_id: int) -> ResponseReturnValue:
 def dismiss(claim_id: int) -> ResponseReturnValue:
     claim = claims.get_claim(claim_id)
     form = DismissForm()
-    if not form.validate_on_submit():
-        return _page(claim, dismiss_form=form, status=422)
-    try:
-        claims.dismiss_claim(
+    return _submit(
+        claim,
+        form,
+        "dismiss_form",
+        lambda: claims.dismiss_claim(
             current_actor(), claim.id, form.version.data or 0, form.reason.data or ""
-        )
-    except ConflictError as exc:
-        form.form_errors.append(exc.message)
-        carry_version(form, claim.version)
-        return _page(claim, dismiss_form=form, status=409)
-    except ClaimsError as exc:
-        form_error(form, exc)
-        return _page(claim, dismiss_form=form, status=422)
-    flash("Dismissed as not check-worthy; it stays on record.", "success")
-    return redirect(url_for("claims.show", claim_id=claim.id))
+        ),
+        lambda _: "Dismissed as not check-worthy; it stays on record.",
+    )
 
 
 @bp.route("/<id:claim_id>/restore", methods=["POST"])
@@ -127,16 +148,13 @@ def dismiss(claim_id: int) -> ResponseReturnValue:
 def restore(claim_id: int) -> ResponseReturnValue:
     claim = claims.get_claim(claim_id)
     form = VersionForm()
-    if not form.validate_on_submit():
-        return _page(claim, restore_form=form, status=422)
-    try:
-        claims.restore_claim(current_actor(), claim.id, form.version.data or 0)
-    except ConflictError as exc:
-        form.form_errors.append(exc.message)
-        carry_version(form, claim.version)
-        return _page(claim, restore_form=form, status=409)
-    flash("Back on the worklist.", "success")
-    return redirect(url_for("claims.show", claim_id=claim.id))
+    return _submit(
+        claim,
+        form,
+        "restore_form",
+        lambda: claims.restore_claim(current_actor(), claim.id, form.version.data or 0),
+        lambda _: "Back on the worklist.",
+    )
 
 
 @bp.route("/<id:claim_id>/split", methods=["POST"])
@@ -144,21 +162,15 @@ def restore(claim_id: int) -> ResponseReturnValue:
 def split(claim_id: int) -> ResponseReturnValue:
     claim = claims.get_claim(claim_id)
     form = _split_form(claim, submitted=True)
-    if not form.validate_on_submit():
-        return _page(claim, split_form=form, status=422)
-    try:
-        kept, new = claims.split_claim(
+    return _submit(
+        claim,
+        form,
+        "split_form",
+        lambda: claims.split_claim(
             current_actor(), claim.id, form.version.data or 0, form.at.data or 0
-        )
-    except ConflictError as exc:
-        form.form_errors.append(exc.message)
-        carry_version(form, claim.version)
-        return _page(claim, split_form=form, status=409)
-    except ClaimsError as exc:
-        form_error(form, exc)
-        return _page(claim, split_form=form, status=422)
-    flash(
-        f"Split: this claim keeps “{short(kept.quote)}”, claim #{new.id} has “{short(new.quote)}”.",
-        "success",
+        ),
+        lambda parts: (
+            f"Split: this claim keeps “{short(parts[0].quote)}”, "
+            f"claim #{parts[1].id} has “{short(parts[1].quote)}”."
+        ),
     )
-    return redirect(url_for("claims.show", claim_id=kept.id))
