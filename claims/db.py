@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import peewee
 from playhouse import db_url
@@ -127,8 +126,3 @@ def check_ready(url: str) -> None:
             f"the database schema is behind the code ({len(pending)} migration(s) pending: "
             f"{', '.join(pending)}); run: {UPGRADE_COMMAND}"
         )
-
-
-def row_counts(models: list[Any]) -> dict[str, int]:
-    """Count the rows of each model's table (tests and the demo's summary use it)."""
-    return {m._meta.table_name: m.select().count() for m in models}

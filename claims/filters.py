@@ -20,11 +20,6 @@ def when(value: datetime | date | None) -> str:
     return value.strftime("%d %b %Y")
 
 
-def paragraphs(text: str) -> list[str]:
-    """Split plain text into its non-empty lines, each shown as a paragraph."""
-    return [line for line in text.split("\n") if line.strip()]
-
-
 def web_url(value: object) -> bool:
     """Test: is this an http(s) address that may be rendered as a link?"""
     return isinstance(value, str) and is_web_address(value)
@@ -81,4 +76,3 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(readable)
     app.add_template_test(web_url)
     app.add_template_filter(when)
-    app.add_template_filter(paragraphs)

@@ -164,7 +164,6 @@ READERS = {
     "articles.text_sha256",
     "articles.get_article",
     "articles.recent_articles",
-    "articles.find_by_text",
     "articles.with_metadata",
     "articles.fetch_document",
     "users.first_admin",

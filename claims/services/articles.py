@@ -47,11 +47,6 @@ def get_article(article_id: int) -> Article:
     return article
 
 
-def find_by_text(text: str) -> Article | None:
-    """The article that already holds exactly this text, if any."""
-    return Article.get_or_none(Article.text_sha256 == text_sha256(text))
-
-
 def recent_articles(limit: int) -> peewee.ModelSelect[Article]:
     """The most recently imported articles with their importer, newest first."""
     return (

@@ -142,7 +142,7 @@ def _update(actor: Actor, user: User, action: str, bump_sessions: bool, **values
         if bump_sessions:
             current.session_generation += 1
         old, new = audit.changes(before, field_values(current))
-        if not new and action == "user.update":
+        if not new:
             return current  # nothing changed: nothing to save or record
         current.updated_at = utcnow()
         current.save()
