@@ -283,6 +283,7 @@ ENTITY_TYPES = (
     "quantity",
     "source",
     "snapshot",
+    "citation",
     "evidence",
     "verdict",
     "rating",

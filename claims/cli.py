@@ -24,9 +24,9 @@ from claims.audit import Actor
 from claims.config import fetch_options
 from claims.db import check_ready, connection, migration_status, upgrade
 from claims.errors import ClaimsError, DatabaseUnavailableError
-from claims.export.records import article_json
-from claims.models import ROLES
-from claims.services import articles, security, users
+from claims.export.records import article_json, source_json
+from claims.models import ROLES, SOURCE_KINDS
+from claims.services import articles, security, sources, users
 from claims.services import claims as claims_service
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,6 +34,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 db_cli = AppGroup("db", help="Create and upgrade the database schema.")
 users_cli = AppGroup("users", help="Manage accounts and API tokens.")
 audit_cli = AppGroup("audit", help="Inspect the tamper-evident audit trail.")
+sources_cli = AppGroup("sources", help="Add sources to the library and recheck them.")
 
 DEMO_ACCOUNTS = (
     ("editor", "Demo Editor", "editor"),
@@ -349,9 +350,124 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
+@sources_cli.command("add")
+@click.argument("url")
+@click.option("--kind", type=click.Choice(SOURCE_KINDS), help="What kind of source it is.")
+@click.option(
+    "--reliability", type=click.IntRange(1, 5), help="How reliable it is, 1 (least) to 5."
+)
+@click.option(
+    "--keep-without-snapshot",
+    is_flag=True,
+    help="Keep the source even if its page cannot be fetched.",
+)
+@click.option("--as", "username", help="Who adds it (default: the first active admin).")
+@click.option("--json", "as_json", is_flag=True, help="Print the source and snapshot as JSON.")
+@with_appcontext
+@cli_command
+def sources_add(
+    url: str,
+    kind: str | None,
+    reliability: int | None,
+    keep_without_snapshot: bool,
+    username: str | None,
+    as_json: bool,
+) -> None:
+    """Fetch URL, archive it and add it to the source library (once per address)."""
+    _require_current_schema()
+    user = users.find_user(username) if username else users.first_admin()
+    source, created, message = sources.add_source(
+        Actor(user.id, user.username, None, None),
+        url,
+        sources.SourceFields(kind=kind, reliability=reliability),
+        fetch_options(current_app.config),
+        keep_without_snapshot=keep_without_snapshot,
+    )
+    snapshots = sources.snapshots_of(source.id)
+    if as_json:
+        data = {"created": created, **source_json(source, snapshots=snapshots)}
+        if message:
+            data["fetch_error"] = message
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    verb = "added" if created else "already in the library"
+    click.echo(f"source {source.id} {verb}: {source.title}")
+    if snapshots:
+        shot = snapshots[0]
+        click.echo(
+            f"  archived {shot.fetched_at:%Y-%m-%d %H:%M:%S} UTC, HTTP {shot.http_status}, "
+            f"{shot.final_url}, sha256 {shot.sha256}"
+        )
+    elif message:
+        click.echo(f"  kept without an archived copy: {message}")
+
+
+@sources_cli.command("recheck")
+@click.argument("ids", nargs=-1, type=click.IntRange(1, 2**31 - 1))
+@click.option(
+    "--workers",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="How many sources to fetch at once.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print every outcome as JSON lines.")
+@with_appcontext
+@cli_command
+def sources_recheck(ids: tuple[int, ...], workers: int, as_json: bool) -> None:
+    """Fetch every source with an address (or those given by id) again: report dead links
+    (errors, HTTP 4xx/5xx) and changed content (text differs from the last snapshot)."""
+    _require_current_schema()
+    wanted = list(ids) or None
+    total = sources.count_fetchable(wanted)
+    outcomes = sources.recheck_sources(
+        _actor(), wanted, fetch_options(current_app.config), workers=workers
+    )
+    dead: list[sources.CheckOutcome] = []
+    changed: list[sources.CheckOutcome] = []
+    with click.progressbar(
+        outcomes,
+        length=total,
+        label="Rechecking sources",
+        file=sys.stderr,
+        item_show_func=lambda o: f"#{o.source.id}" if o else "",
+    ) as bar:
+        for outcome in bar:
+            if outcome.state in ("dead", "unchecked"):
+                dead.append(outcome)
+            elif outcome.state == "changed":
+                changed.append(outcome)
+            if as_json:
+                click.echo(
+                    json.dumps(
+                        {
+                            "source_id": outcome.source.id,
+                            "url": outcome.source.url,
+                            "state": outcome.state,
+                            "http_status": outcome.source.check_status,
+                            "error": outcome.message,
+                            "snapshot_id": outcome.snapshot.id if outcome.snapshot else None,
+                            "sha256": outcome.snapshot.sha256 if outcome.snapshot else None,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+    if as_json:
+        return
+    ok = total - len(dead) - len(changed)
+    click.echo(f"{total} checked: {ok} unchanged, {len(changed)} changed, {len(dead)} dead")
+    for outcome in dead:
+        status = f"HTTP {outcome.source.check_status}" if outcome.source.check_status else ""
+        click.echo(
+            f"  dead     #{outcome.source.id} {outcome.source.url} — {status or outcome.message}"
+        )
+    for outcome in changed:
+        click.echo(f"  changed  #{outcome.source.id} {outcome.source.url}")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
-    for group in (db_cli, users_cli, audit_cli):
+    for group in (db_cli, users_cli, audit_cli, sources_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(extract_command)

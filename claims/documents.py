@@ -7,14 +7,21 @@ which also reads the title, author, publisher and date from meta tags, Open Grap
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
 
+import lxml.etree
+import lxml.html
+import pypdf
 import trafilatura
 
 from claims.errors import ValidationError
 from claims.text import drop_controls
+
+log = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<article|<p[\s>])", re.I)
@@ -140,3 +147,101 @@ def read_bytes(
         return read_html(decode(body, charset), url=url)
     document = read_text(decode(body, charset))
     return Document(text=document.text, title=document.title, url=url)
+
+
+# Elements whose content is never text a reader sees.
+_INVISIBLE = ("script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object")
+_BLOCKS = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "figure",
+        "figcaption",
+        "dd",
+        "dt",
+        "dl",
+        "hr",
+        "main",
+        "form",
+        "caption",
+    ]
+)
+PDF_MAX_PAGES = 500
+
+
+def visible_text(html: str) -> str:
+    """Everything a reader of the page would see as text (navigation and captions included),
+    blocks on their own lines; "" for a page with none. Used to check quotes against a snapshot.
+    """
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return ""
+    lxml.etree.strip_elements(root, *_INVISIBLE, with_tail=False)
+    lxml.etree.strip_elements(root, lxml.etree.Comment, lxml.etree.ProcessingInstruction)
+    # Line breaks around block elements, then itertext() keeps text and tails in reading order.
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag in _BLOCKS:
+            element.tail = "\n" + (element.tail or "")
+            element.text = "\n" + (element.text or "")
+    text = "".join(root.itertext())
+    try:
+        return normalize_text(text)
+    except ValidationError:
+        return ""
+
+
+def pdf_text(body: bytes) -> str:
+    """The text of a PDF's first pages ("" when it has none, is encrypted or is unreadable)."""
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(body))
+        if reader.is_encrypted and not reader.decrypt(""):
+            return ""
+        pages = [page.extract_text() or "" for page in reader.pages[:PDF_MAX_PAGES]]
+    except Exception:  # pypdf raises many kinds on malformed files; none of them is ours to fix
+        log.info("PDF text extraction failed", exc_info=True)
+        return ""
+    try:
+        return normalize_text("\n\n".join(pages))
+    except ValidationError:
+        return ""
+
+
+def snapshot_text(body: bytes, content_type: str, charset: str | None = None) -> str:
+    """The plain text of an archived body (HTML, plain text or PDF); never raises."""
+    if content_type == "application/pdf" or body[:5] == b"%PDF-":
+        return pdf_text(body)
+    try:
+        decoded = decode(body, charset)
+    except ValidationError:
+        return ""
+    if looks_like_html(body, content_type):
+        return visible_text(decoded)
+    try:
+        return normalize_text(decoded)
+    except ValidationError:
+        return ""

@@ -83,3 +83,10 @@ class FetchFailedError(ClaimsError):
 
     status = 422
     code = "fetch_failed"
+
+    def __init__(
+        self, message: str, *, field: str | None = None, http_status: int | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        # The site's own status, when it answered with an error (404, 500...).
+        self.http_status = http_status

@@ -583,7 +583,7 @@ def _read(
     status = response.status_code
     if not 200 <= status < 300:
         log.info("fetch failed: HTTP %s from %r", status, target.url)
-        raise FetchFailedError(f"The site answered with HTTP status {status}.")
+        raise FetchFailedError(f"The site answered with HTTP status {status}.", http_status=status)
     content_type, charset = _content_type(response.headers.get("Content-Type"))
     if content_type not in ALLOWED_CONTENT_TYPES:
         log.info("fetch failed: content type %r from %r", content_type, target.url)

@@ -6,9 +6,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup
 
 from claims import audit
 from claims.fetch import is_web_address
+from claims.forms import CHECK_STATE_LABELS, SOURCE_KIND_LABELS
+from claims.sanitize import clean_archived_html, render_markdown
 
 
 def when(value: datetime | date | None) -> str:
@@ -69,8 +72,34 @@ def audit_changes(event: Any) -> list[tuple[str, Any, Any]]:
     return audit.field_changes(event)
 
 
+def markdown(text: str | None) -> Markup:
+    """A note or rationale rendered from Markdown and sanitized by the one policy."""
+    # Safe by construction: render_markdown's output has passed the bleach policy.
+    return Markup(render_markdown(text or ""))  # noqa: S704
+
+
+def archived(html: str, base_url: str | None = None) -> Markup:
+    """An archived page's HTML as the app shows it: cleaned by the one bleach policy."""
+    # Safe by construction: clean_archived_html's output has passed the bleach policy.
+    return Markup(clean_archived_html(html, base_url))  # noqa: S704
+
+
+def check_state_label(state: str) -> str:
+    """How a source's fetch state reads on a page."""
+    return CHECK_STATE_LABELS.get(state, state)
+
+
+def source_kind(kind: str) -> str:
+    """How a source's kind reads on a page."""
+    return SOURCE_KIND_LABELS.get(kind, kind)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
+    app.add_template_filter(markdown)
+    app.add_template_filter(archived)
+    app.add_template_filter(check_state_label)
+    app.add_template_filter(source_kind)
     app.add_template_filter(audit_changes)
     app.add_template_filter(quantity_value)
     app.add_template_filter(readable)

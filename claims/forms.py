@@ -24,13 +24,16 @@ from wtforms.widgets import HiddenInput
 from claims.audit import ENTITY_TYPES
 from claims.models import (
     ARTICLE_TEXT_MAX,
+    CHECK_STATES,
     CLAIM_KINDS,
     DISPLAY_NAME_MAX,
+    EXCERPT_MAX,
     NAME_MAX,
     NOTE_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
     ROLES,
+    STANCES,
     STATEMENT_MAX,
     TITLE_MAX,
     TOKEN_NAME_MAX,
@@ -250,3 +253,164 @@ class SplitForm(Form):
 
 class MergeForm(Form):
     claims = SelectMultipleField("Claims to merge", coerce=int, choices=[], validate_choice=False)
+
+
+SOURCE_KIND_LABELS = {
+    "primary_document": "Primary document",
+    "official_statement": "Official statement",
+    "news_report": "News report",
+    "analysis": "Analysis",
+    "social_media": "Social media",
+    "dataset": "Dataset",
+    "other": "Other",
+}
+CHECK_STATE_LABELS = {
+    "unchecked": "Not fetched",
+    "ok": "Archived",
+    "changed": "Content changed",
+    "dead": "Dead link",
+}
+STANCE_CHOICES = [SelectChoice(s, s.capitalize()) for s in STANCES]
+RELIABILITY_CHOICES = [
+    SelectChoice("", "Not rated"),
+    SelectChoice("5", "5 — reliable"),
+    SelectChoice("4", "4"),
+    SelectChoice("3", "3"),
+    SelectChoice("2", "2"),
+    SelectChoice("1", "1 — unreliable"),
+]
+
+
+def _optional_int(value: object) -> int | None:
+    return int(str(value)) if value not in (None, "") else None
+
+
+class SourceFieldsForm(Form):
+    """What a reviewer can say about a source."""
+
+    title = StringField(
+        "Title",
+        validators=[Optional(), Length(max=TITLE_MAX)],
+        description="Leave empty to use the page's own title.",
+    )
+    publisher = StringField("Publisher", validators=[Optional(), Length(max=NAME_MAX)])
+    author = StringField("Author", validators=[Optional(), Length(max=NAME_MAX)])
+    published = DateField("Published on", validators=[Optional()])
+    kind = SelectField(
+        "Kind", choices=[SelectChoice(k, v) for k, v in SOURCE_KIND_LABELS.items()], default="other"
+    )
+    reliability = SelectField(
+        "Reliability", choices=RELIABILITY_CHOICES, coerce=_optional_int, default=""
+    )
+    reliability_note = TextAreaField(
+        "Why this rating",
+        validators=[Optional(), Length(max=NOTE_MAX)],
+        render_kw={"rows": 2},
+    )
+
+
+class SourceForm(SourceFieldsForm):
+    """Add a source: by address (fetched and archived), or by hand with a title."""
+
+    url = StringField(
+        "Address",
+        validators=[Optional(), Length(max=URL_MAX)],
+        description="The server fetches the page and archives it. Leave empty for a book, "
+        "an interview or a document without an address.",
+    )
+    keep_without_snapshot = BooleanField(
+        "If the page cannot be fetched, keep the source without an archived copy"
+    )
+
+
+class SourceEditForm(SourceFieldsForm):
+    version = version_field()
+    url = StringField(
+        "Address",
+        validators=[Optional(), Length(max=URL_MAX)],
+        description="Fixed once the source has an archived copy.",
+    )
+
+
+class SourceFilterForm(Form):
+    """The library's filters (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Title, publisher or address", validators=[Optional(), Length(max=200)])
+    kind = SelectField(
+        "Kind",
+        choices=[SelectChoice("", "Any")]
+        + [SelectChoice(k, v) for k, v in SOURCE_KIND_LABELS.items()],
+        default="",
+    )
+    state = SelectField(
+        "State",
+        choices=[SelectChoice("", "Any")]
+        + [SelectChoice(k, CHECK_STATE_LABELS[k]) for k in CHECK_STATES],
+        default="",
+    )
+
+
+# The text input behind a source picker: suggestions from the page's <datalist>, no script.
+PICKER = {"list": "source-choices", "autocomplete": "off", "spellcheck": "false"}
+SOURCE_REF_HELP = "Type to pick from the library (“#12 — Title”), or paste an address to add it."
+
+
+class CitationForm(Form):
+    cited = StringField(
+        "Cites",
+        validators=[DataRequired(), Length(max=URL_MAX)],
+        description=SOURCE_REF_HELP,
+        render_kw=PICKER,
+    )
+    note = StringField("Where or how", validators=[Optional(), Length(max=NAME_MAX)])
+
+
+class EvidenceFieldsForm(Form):
+    excerpt = TextAreaField(
+        "Excerpt",
+        validators=[DataRequired(), Length(max=EXCERPT_MAX)],
+        description="The words of the source that matter, as they appear in it; use … "
+        "for a gap. Checked against the archived copy.",
+        render_kw={"rows": 3},
+    )
+    locator = StringField(
+        "Locator",
+        validators=[Optional(), Length(max=NAME_MAX)],
+        description="Page, paragraph or timestamp.",
+    )
+    stance = SelectField("Stance", choices=STANCE_CHOICES)
+    note = TextAreaField(
+        "Note",
+        validators=[Optional(), Length(max=NOTE_MAX)],
+        description="Markdown.",
+        render_kw={"rows": 2},
+    )
+
+
+class EvidenceForm(EvidenceFieldsForm):
+    source = StringField(
+        "Source",
+        validators=[DataRequired(), Length(max=URL_MAX)],
+        description=SOURCE_REF_HELP,
+        render_kw=PICKER,
+    )
+    keep_without_snapshot = BooleanField(
+        "If a new address cannot be fetched, keep its source without an archived copy"
+    )
+
+
+class EvidenceEditForm(EvidenceFieldsForm):
+    version = version_field()
+
+
+class AttributionForm(Form):
+    version = version_field()
+    source = StringField(
+        "Attributed to",
+        validators=[Optional(), Length(max=URL_MAX)],
+        description=SOURCE_REF_HELP + " Leave empty to unlink.",
+        render_kw=PICKER,
+    )

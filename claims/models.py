@@ -31,6 +31,7 @@ URL_MAX = 2048
 NAME_MAX = 300
 ARTICLE_TEXT_MAX = 1_000_000
 QUOTE_MAX = 2_000
+EXCERPT_MAX = 5_000
 STATEMENT_MAX = 2_000
 NOTE_MAX = 20_000
 TOKEN_NAME_MAX = 100
@@ -61,6 +62,8 @@ SOURCE_KINDS = (
 )
 STANCES = ("supports", "refutes", "mixed", "context")
 QUOTE_STATES = ("verified", "not_found", "no_snapshot")
+# A source's state after its last fetch: never fetched, as archived, text changed, or gone.
+CHECK_STATES = ("unchecked", "ok", "changed", "dead")
 VERDICT_STATES = ("proposed", "approved", "rejected")
 
 
@@ -133,6 +136,41 @@ class LoginFailure(BaseModel):
         indexes = ((("username_key", "at"), False), (("ip", "at"), False))
 
 
+class Source(BaseModel):
+    """A document the newsroom relies on, shared by all articles."""
+
+    id = AutoField()
+    url = CharField(max_length=URL_MAX, null=True)
+    # The normalized URL: the same page added twice is one source.
+    url_key = CharField(max_length=URL_MAX, null=True, unique=True)
+    title = CharField(max_length=TITLE_MAX)
+    publisher = CharField(max_length=NAME_MAX, null=True)
+    author = CharField(max_length=NAME_MAX, null=True)
+    published_date = DateField(null=True)
+    kind = CharField(
+        max_length=20, default="other", index=True, constraints=[one_of("kind", SOURCE_KINDS)]
+    )
+    reliability = IntegerField(
+        null=True, constraints=[Check("reliability IS NULL OR reliability BETWEEN 1 AND 5")]
+    )
+    reliability_note = TextField(null=True)
+    # The outcome of the last fetch (add, re-fetch or recheck).
+    check_state = CharField(
+        max_length=10,
+        default="unchecked",
+        index=True,
+        constraints=[one_of("check_state", CHECK_STATES)],
+    )
+    checked_at = DateTimeField(null=True)
+    check_status = IntegerField(null=True)
+    check_error = CharField(max_length=NAME_MAX, null=True)
+    created_by = ForeignKeyField(User, null=True, backref="sources")
+    created_by_id: int | None
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)
+
+
 class Article(BaseModel):
     """An imported news article and its full plain text."""
 
@@ -173,6 +211,11 @@ class Claim(BaseModel):
         default=0.0, constraints=[Check("checkworthiness >= 0 AND checkworthiness <= 1")]
     )
     attribution = CharField(max_length=NAME_MAX, null=True)
+    # The source the attribution names ("according to the ministry"), once a reviewer links it.
+    attributed_source = ForeignKeyField(
+        Source, null=True, backref="attributed_claims", on_delete="SET NULL"
+    )
+    attributed_source_id: int | None
     hedged = BooleanField(default=False)
     status = CharField(
         max_length=20, default="new", index=True, constraints=[one_of("status", CLAIM_STATUSES)]
@@ -207,43 +250,50 @@ class Quantity(BaseModel):
     approximate = BooleanField(default=False)
 
 
-class Source(BaseModel):
-    """A document the newsroom relies on, shared by all articles."""
+class SourceCitation(BaseModel):
+    """One source citing another (this report cites that press release)."""
 
     id = AutoField()
-    url = CharField(max_length=URL_MAX, null=True)
-    # The normalized URL: the same page added twice is one source.
-    url_key = CharField(max_length=URL_MAX, null=True, unique=True)
-    title = CharField(max_length=TITLE_MAX)
-    publisher = CharField(max_length=NAME_MAX, null=True)
-    author = CharField(max_length=NAME_MAX, null=True)
-    published_date = DateField(null=True)
-    kind = CharField(
-        max_length=20, default="other", index=True, constraints=[one_of("kind", SOURCE_KINDS)]
-    )
-    reliability = IntegerField(
-        null=True, constraints=[Check("reliability IS NULL OR reliability BETWEEN 1 AND 5")]
-    )
-    reliability_note = TextField(null=True)
-    created_by = ForeignKeyField(User, null=True, backref="sources")
+    source = ForeignKeyField(Source, backref="citations", on_delete="CASCADE")
+    source_id: int
+    cited = ForeignKeyField(Source, backref="cited_by", on_delete="CASCADE")
+    cited_id: int
+    note = CharField(max_length=NAME_MAX, null=True)
+    created_by = ForeignKeyField(User, null=True, backref="citations")
     created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
-    version = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("source", "cited"), True),)
+        constraints = [Check("source_id <> cited_id")]
+
+
+class ArchivedContent(BaseModel):
+    """A fetched body, stored once however many snapshots saw it (content-addressed)."""
+
+    id = AutoField()
+    sha256 = CharField(max_length=64, unique=True)
+    size = IntegerField()
+    # The body as received, zlib-compressed.
+    body = BlobField()
+    # Its plain text, for reading and for checking quotes.
+    text = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
 
 
 class Snapshot(BaseModel):
-    """One immutable archived copy of a source, as fetched."""
+    """One immutable archived copy of a source, as fetched (UPDATE is refused by a trigger)."""
 
     id = AutoField()
     source = ForeignKeyField(Source, backref="snapshots", on_delete="CASCADE")
+    source_id: int
+    content = ForeignKeyField(ArchivedContent, backref="snapshots")
+    content_id: int
     fetched_at = DateTimeField(default=utcnow)
-    http_status = IntegerField(null=True)
-    final_url = CharField(max_length=URL_MAX, null=True)
-    content_type = CharField(max_length=200, null=True)
+    http_status = IntegerField()
+    final_url = CharField(max_length=URL_MAX)
+    content_type = CharField(max_length=200)
     sha256 = CharField(max_length=64)
-    # The body as received, zlib-compressed.
-    body = BlobField(null=True)
-    extracted_text = TextField(default="")
+    fetched_by = ForeignKeyField(User, null=True, backref="snapshots")
 
     class Meta:
         indexes = ((("source", "fetched_at"), False),)
@@ -254,8 +304,12 @@ class Evidence(BaseModel):
 
     id = AutoField()
     claim = ForeignKeyField(Claim, backref="evidence", on_delete="CASCADE")
+    claim_id: int
     source = ForeignKeyField(Source, backref="evidence")
+    source_id: int
+    # The snapshot the excerpt was last checked against (NULL: the source has none).
     snapshot = ForeignKeyField(Snapshot, null=True, backref="evidence", on_delete="SET NULL")
+    snapshot_id: int | None
     excerpt = TextField()
     locator = CharField(max_length=NAME_MAX, null=True)
     stance = CharField(max_length=10, constraints=[one_of("stance", STANCES)])
@@ -263,7 +317,9 @@ class Evidence(BaseModel):
     quote_verified = CharField(
         max_length=12, default="no_snapshot", constraints=[one_of("quote_verified", QUOTE_STATES)]
     )
+    quote_checked_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, backref="evidence")
+    created_by_id: int
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     version = IntegerField(default=1)
@@ -351,6 +407,8 @@ MODELS: list[type[peewee.Model]] = [
     Claim,
     Quantity,
     Source,
+    SourceCitation,
+    ArchivedContent,
     Snapshot,
     Evidence,
     Rating,

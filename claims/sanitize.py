@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
 
 import bleach
+import lxml.etree
+import lxml.html
 from bleach.html5lib_shim import Filter
 from markdown_it import MarkdownIt
 
@@ -64,6 +67,48 @@ ALLOWED_ATTRIBUTES: dict[str, list[str]] = {
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener noreferrer nofollow"
 
+# An archived page keeps its structure too: these tags, with no attributes at all, join the
+# allow-list for archived copies only. Whatever is not allowed is dropped (not shown as text),
+# and the content of scripts, styles, forms and embedded media goes with it.
+ARCHIVE_EXTRA_TAGS = frozenset(
+    {
+        "article",
+        "aside",
+        "caption",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "header",
+        "main",
+        "nav",
+        "section",
+        "span",
+    }
+)
+_ARCHIVE_DROPPED = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "head",
+    "svg",
+    "math",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "button",
+    "select",
+    "textarea",
+    "video",
+    "audio",
+    "canvas",
+)
+
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _local = threading.local()
 
@@ -88,6 +133,40 @@ def clean_html(html: str) -> str:
 def render_markdown(text: str) -> str:
     """Render Markdown (notes, rationales) to sanitized HTML; raw HTML in it is shown as text."""
     return _cleaner().clean(_markdown().render(text))
+
+
+def clean_archived_html(html: str, base_url: str | None = None) -> str:
+    """An archived page's body, safe to show inside the app: the same allow-list (plus the
+    structural tags above), nothing that runs or loads, links made absolute to the page's own
+    address. Returns "" for a page with no body."""
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return ""
+    lxml.etree.strip_elements(root, *_ARCHIVE_DROPPED, with_tail=False)
+    lxml.etree.strip_elements(root, lxml.etree.Comment, lxml.etree.ProcessingInstruction)
+    if base_url:
+        with suppress(ValueError):
+            root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
+    body = root.find("body")
+    fragment = lxml.html.tostring(body if body is not None else root, encoding="unicode")
+    return _archive_cleaner().clean(fragment)
+
+
+def _archive_cleaner() -> bleach.sanitizer.Cleaner:
+    cleaner = getattr(_local, "archive_cleaner", None)
+    if cleaner is None:
+        cleaner = _local.archive_cleaner = bleach.sanitizer.Cleaner(
+            tags=ALLOWED_TAGS | ARCHIVE_EXTRA_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+            filters=[_LinkRelFilter],
+        )
+    return cleaner
 
 
 def _cleaner() -> bleach.sanitizer.Cleaner:

@@ -13,4 +13,5 @@ def drop_controls(text: str, keep: str = "\n\t") -> str:
 
 def one_line(text: str | None) -> str:
     """A short field's value: control characters dropped, runs of white space made one space."""
-    return " ".join(drop_controls(text or "", keep="").split())
+    # Line breaks and other white-space controls become spaces; the rest is dropped.
+    return " ".join(drop_controls(text or "", keep="\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85").split())

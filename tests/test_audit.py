@@ -3,8 +3,10 @@ database, hash-chained, verifiable in the app and outside it, and readable by ed
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
+import pkgutil
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,8 +17,10 @@ import pytest
 from claims import audit, documents, extraction
 from claims.audit import Actor
 from claims.db import db, utcnow
-from claims.models import AuditEvent, Claim, User
-from claims.services import articles, claims, security, users
+from claims.models import ArchivedContent, AuditEvent, Claim, Snapshot, Source, User
+from claims import services as services_package
+from claims.errors import FetchFailedError
+from claims.services import articles, claims, evidence, security, sources, users
 from tests import factories
 from tests.conftest import is_postgres_run, login
 
@@ -60,6 +64,40 @@ def _two_claims():
 def _in_transaction(fn):
     with db.atomic():
         return fn()
+
+
+def _source(url: str | None = None):
+    return factories.source("Ministry statement", url=url)
+
+
+def _evidence():
+    claim = _fresh_claim()
+    user = User.get(User.username == "wanda")
+    item = evidence.add_evidence(
+        factories.actor_for(user), claim.id, _source().id, excerpt="$48 million", stance="supports"
+    )
+    return item
+
+
+def _evidence_then_snapshot():
+    item = _evidence()
+    source = item.source
+    Source.update(url="https://example.org/s").where(Source.id == source.id).execute()
+    shot = factories.fetched("https://example.org/s", b"<p>It will cost $48 million.</p>")
+    content = ArchivedContent.create(sha256="0" * 64, size=1, body=b"x", text="cost $48 million")
+    Snapshot.create(
+        source=source.id,
+        content=content.id,
+        http_status=200,
+        final_url=shot.final_url,
+        content_type="text/html",
+        sha256="0" * 64,
+    )
+    return item
+
+
+def _dead(url: str, options: dict) -> sources.FetchedPage:
+    raise FetchFailedError("The site answered with HTTP status 404.", http_status=404)
 
 
 def _fresh_with_token() -> tuple[User, int]:
@@ -123,9 +161,77 @@ WRITERS = {
         lambda c: claims.restore_claim(SYSTEM, c.id, c.version),
     ),
     "security.log_event": (lambda: None, lambda _: security.log_event(SYSTEM, "access.denied")),
+    "claims.attribute_claim": (
+        lambda: (_fresh_claim(), _source()),
+        lambda cs: claims.attribute_claim(SYSTEM, cs[0].id, cs[0].version, cs[1].id),
+    ),
+    "sources.add_source": (
+        lambda: None,
+        lambda _: sources.add_source(SYSTEM, None, sources.SourceFields(title="A book"), {}),
+    ),
+    "sources.update_source": (
+        _source,
+        lambda s: sources.update_source(
+            SYSTEM, s.id, s.version, sources.SourceFields(reliability=4)
+        ),
+    ),
+    "sources.record_check": (
+        lambda: _source("https://example.org/gone"),
+        lambda s: sources.record_check(SYSTEM, s, None, FetchFailedError("gone")),
+    ),
+    # A private address is refused before any connection: the source is marked, nothing fetched.
+    "sources.refetch_source": (
+        lambda: _source("http://10.0.0.1/secret"),
+        lambda s: sources.refetch_source(SYSTEM, s.id, {}),
+    ),
+    "sources.add_citation": (
+        lambda: (_source(), factories.source("Press release")),
+        lambda pair: sources.add_citation(SYSTEM, pair[0].id, pair[1].id),
+    ),
+    "sources.remove_citation": (
+        lambda: sources.add_citation(SYSTEM, _source().id, factories.source("Press release").id),
+        lambda c: sources.remove_citation(SYSTEM, c.id),
+    ),
+    "evidence.add_evidence": (
+        lambda: (_fresh_claim(), _source()),
+        lambda cs: evidence.add_evidence(
+            factories.actor_for(User.get(User.username == "wanda")),
+            cs[0].id,
+            cs[1].id,
+            excerpt="$48 million",
+            stance="supports",
+        ),
+    ),
+    "evidence.update_evidence": (
+        _evidence,
+        lambda e: evidence.update_evidence(SYSTEM, e.id, e.version, stance="refutes"),
+    ),
+    "evidence.remove_evidence": (
+        _evidence,
+        lambda e: evidence.remove_evidence(SYSTEM, e.id, e.version),
+    ),
 }
 # Writers that record one event per record they touch, with how many records that is.
 MULTI_WRITERS = {
+    # A refused address kept without a snapshot: the refusal (a security event) and the source.
+    "sources.resolve_or_add": (
+        lambda: None,
+        lambda _: sources.resolve_or_add(
+            SYSTEM, "http://10.0.0.1/memo", {}, keep_without_snapshot=True
+        ),
+        2,
+    ),
+    "sources.recheck_sources": (
+        lambda: [_source("https://example.org/a"), factories.source("B", url="https://b.example/")],
+        lambda pair: list(sources.recheck_sources(SYSTEM, None, {}, fetcher=_dead)),
+        2,
+    ),
+    # One event per evidence item whose check changed (here: now verified in a snapshot).
+    "evidence.recheck_quotes": (
+        _evidence_then_snapshot,
+        lambda e: _in_transaction(lambda: evidence.recheck_quotes(SYSTEM, e.source_id)),
+        1,
+    ),
     "claims.add_claim": (_fresh_article, lambda a: claims.add_claim(SYSTEM, a.id, 0, 8), 1),
     "claims.create_claims": (
         _fresh_article,
@@ -174,13 +280,38 @@ READERS = {
     "claims.claim_state",
     "claims.count_claims",
     "claims.progress",
+    "sources.get_source",
+    "sources.url_key",
+    "sources.find_by_url",
+    "sources.library",
+    "sources.recent_sources",
+    "sources.latest_snapshots",
+    "sources.evidence_counts",
+    "sources.snapshots_of",
+    "sources.get_snapshot",
+    "sources.snapshot_body",
+    "sources.citations_of",
+    "sources.cited_by",
+    "sources.citation_tree",
+    "sources.read_page",
+    "sources.fetch_page",
+    "sources.count_fetchable",
+    "sources.source_ref",
+    "sources.provenance",
+    "evidence.check_quote",
+    "evidence.claim_evidence",
+    "evidence.by_stance",
+    "evidence.get_evidence",
+    "evidence.source_evidence",
+    "evidence.attributed_claims",
 }
 
 
 def service_functions() -> set[str]:
     names = set()
-    for module in (users, articles, security, claims):
-        short = module.__name__.rsplit(".", 1)[1]
+    for info in pkgutil.iter_modules(services_package.__path__):
+        module = importlib.import_module(f"claims.services.{info.name}")
+        short = info.name
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and not name.startswith("_"):
                 names.add(f"{short}.{name}")

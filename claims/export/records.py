@@ -1,11 +1,11 @@
-"""The JSON shapes of articles and claims, shared by the API and the CLI."""
+"""The JSON shapes of articles, claims, sources and evidence, shared by the API and the CLI."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from claims import extraction
-from claims.models import Article, Claim, Quantity
+from claims.models import Article, Claim, Evidence, Quantity, Snapshot, Source
 from claims.services import claims
 
 
@@ -19,6 +19,7 @@ def claim_json(claim: Claim, quantities: list[Quantity]) -> dict[str, Any]:
         "status": claim.status,
         "dismissed_reason": claim.dismissed_reason,
         "assignee_id": claim.assignee_id,
+        "attributed_source_id": claim.attributed_source_id,
         "version": claim.version,
         "created_at": claim.created_at.isoformat() + "Z",
         "updated_at": claim.updated_at.isoformat() + "Z",
@@ -49,3 +50,75 @@ def article_json(article: Article, *, with_text: bool) -> dict[str, Any]:
         data["text"] = article.text
     data["claims"] = claims_json(claims.article_claims(article.id))
     return data
+
+
+def _instant(value: Any) -> str | None:
+    return value.isoformat() + "Z" if value is not None else None
+
+
+def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
+    """One archived copy: when, what came back, and its fingerprint."""
+    return {
+        "id": snapshot.id,
+        "source_id": snapshot.source_id,
+        "fetched_at": _instant(snapshot.fetched_at),
+        "http_status": snapshot.http_status,
+        "final_url": snapshot.final_url,
+        "content_type": snapshot.content_type,
+        "sha256": snapshot.sha256,
+    }
+
+
+def source_json(
+    source: Source,
+    *,
+    latest: Snapshot | None = None,
+    snapshots: list[Snapshot] | None = None,
+    cites: list[int] | None = None,
+) -> dict[str, Any]:
+    """A source with its latest snapshot (and all of them, newest first, when given)."""
+    data: dict[str, Any] = {
+        "id": source.id,
+        "url": source.url,
+        "title": source.title,
+        "publisher": source.publisher,
+        "author": source.author,
+        "published": source.published_date.isoformat() if source.published_date else None,
+        "kind": source.kind,
+        "reliability": source.reliability,
+        "reliability_note": source.reliability_note,
+        "check_state": source.check_state,
+        "checked_at": _instant(source.checked_at),
+        "check_status": source.check_status,
+        "check_error": source.check_error,
+        "created_at": _instant(source.created_at),
+        "version": source.version,
+    }
+    if snapshots is not None and latest is None and snapshots:
+        latest = snapshots[0]
+    data["latest_snapshot"] = snapshot_json(latest) if latest is not None else None
+    if snapshots is not None:
+        data["snapshots"] = [snapshot_json(s) for s in snapshots]
+    if cites is not None:
+        data["cites"] = cites
+    return data
+
+
+def evidence_json(item: Evidence) -> dict[str, Any]:
+    """An evidence item, with where its excerpt was verified."""
+    snapshot = item.snapshot if item.snapshot_id is not None else None
+    return {
+        "id": item.id,
+        "claim_id": item.claim_id,
+        "source_id": item.source_id,
+        "excerpt": item.excerpt,
+        "locator": item.locator,
+        "stance": item.stance,
+        "note": item.note,
+        "quote_verified": item.quote_verified,
+        "quote_snapshot": snapshot_json(snapshot) if snapshot is not None else None,
+        "quote_checked_at": _instant(item.quote_checked_at),
+        "created_by_id": item.created_by_id,
+        "created_at": _instant(item.created_at),
+        "version": item.version,
+    }

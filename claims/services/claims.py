@@ -23,6 +23,7 @@ from claims.models import (
     Article,
     Claim,
     Quantity,
+    Source,
     User,
     field_values,
 )
@@ -326,6 +327,23 @@ def add_claim(
     )
     with db.atomic():
         return create_claims(actor, article, [found], created_by=actor.user_id)[0]
+
+
+def attribute_claim(actor: Actor, claim_id: int, version: int, source_id: int | None) -> Claim:
+    """Link a claim's attribution ("according to ...") to the library source it names, or
+    unlink it (None), if nobody changed the claim since `version`.
+
+    Raises NotFoundError (claim or source), ConflictError for a stale version.
+    """
+    with db.atomic():
+        claim = _locked(claim_id, version)
+        if source_id is not None and not Source.select().where(Source.id == source_id).exists():
+            raise NotFoundError("No such source.", field="source")
+        if claim.attributed_source_id == source_id:
+            return claim
+        return _save(
+            actor, claim, "claim.attribute", field_values(claim), attributed_source=source_id
+        )
 
 
 def dismiss_claim(actor: Actor, claim_id: int, version: int, reason: str) -> Claim:

@@ -33,7 +33,18 @@ def register(app: Flask) -> None:
     from claims import cli, filters
 
     app.url_map.converters["id"] = IdConverter
-    from claims.views import access, api, articles, audit, auth, claims, dashboard, errors, people
+    from claims.views import (
+        access,
+        api,
+        articles,
+        audit,
+        auth,
+        claims,
+        dashboard,
+        errors,
+        people,
+        sources,
+    )
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -44,6 +55,6 @@ def register(app: Flask) -> None:
     access.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
-    for module in (auth, dashboard, articles, claims, people, audit, api):
+    for module in (auth, dashboard, articles, claims, sources, people, audit, api):
         app.register_blueprint(module.bp)
     cli.init_app(app)

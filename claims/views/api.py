@@ -13,9 +13,15 @@ from flask_login import current_user
 from claims import audit, documents
 from claims.config import fetch_options
 from claims.errors import ValidationError
-from claims.export.records import article_json, claims_json
-from claims.models import User
-from claims.services import articles, claims
+from claims.export.records import (
+    article_json,
+    claims_json,
+    evidence_json,
+    snapshot_json,
+    source_json,
+)
+from claims.models import Source, User
+from claims.services import articles, claims, evidence, sources
 from claims.views.access import allow, current_actor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -238,5 +244,191 @@ def edit_claim(claim_id: int) -> ResponseReturnValue:
         version,
         statement=text_field(body, "statement"),
         kind=text_field(body, "kind"),
+    )
+    return jsonify(claims_json([claim])[0])
+
+
+def _version(body: dict[str, Any], what: str) -> int:
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValidationError(
+            f"Send the 'version' of the {what} you read; edits without it are refused.",
+            field="version",
+        )
+    return version
+
+
+def _int_field(body: dict[str, Any], name: str, *, required: bool = False) -> int | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ValidationError(f"{name} is required.", field=name)
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
+        raise ValidationError(f"{name} must be a positive whole number.", field=name)
+    return value
+
+
+def _source_fields(body: dict[str, Any]) -> sources.SourceFields:
+    return sources.SourceFields(
+        title=text_field(body, "title"),
+        publisher=text_field(body, "publisher"),
+        author=text_field(body, "author"),
+        published=date_field(body, "published"),
+        kind=text_field(body, "kind"),
+        reliability=_int_field(body, "reliability"),
+        reliability_note=text_field(body, "reliability_note"),
+    )
+
+
+def _full_source(source: Source) -> dict[str, Any]:
+    return source_json(
+        source,
+        snapshots=sources.snapshots_of(source.id),
+        cites=[c.cited_id for c in sources.citations_of(source.id)],
+    )
+
+
+@bp.route("/sources")
+@allow("reviewer")
+def list_sources() -> ResponseReturnValue:
+    limit = page_limit()
+    flt = sources.SourceFilter(
+        q=request.args.get("q") or None,
+        kind=request.args.get("kind") or None,
+        state=request.args.get("state") or None,
+    )
+    found, next_url = keyset_page(
+        lambda: sources.library(flt, after_id=_whole("after"), limit=limit + 1), limit, "after"
+    )
+    latest = sources.latest_snapshots(s.id for s in found)
+    return jsonify(
+        {"sources": [source_json(s, latest=latest.get(s.id)) for s in found], "next": next_url}
+    )
+
+
+@bp.route("/sources", methods=["POST"])
+@allow("reviewer")
+def add_source() -> ResponseReturnValue:
+    body = json_body()
+    keep = body.get("keep_without_snapshot", False)
+    if not isinstance(keep, bool):
+        raise ValidationError("keep_without_snapshot must be true or false.", field="keep")
+    source, created, message = sources.add_source(
+        current_actor(),
+        text_field(body, "url"),
+        _source_fields(body),
+        fetch_options(current_app.config),
+        keep_without_snapshot=keep,
+    )
+    data = _full_source(source)
+    if message:
+        data["fetch_error"] = message
+    return jsonify(data), 201 if created else 200
+
+
+@bp.route("/sources/<id:source_id>")
+@allow("reviewer")
+def get_source(source_id: int) -> ResponseReturnValue:
+    return jsonify(_full_source(sources.get_source(source_id)))
+
+
+@bp.route("/sources/<id:source_id>", methods=["PATCH"])
+@allow("reviewer")
+def edit_source(source_id: int) -> ResponseReturnValue:
+    body = json_body()
+    source = sources.update_source(
+        current_actor(),
+        source_id,
+        _version(body, "source"),
+        _source_fields(body),
+        url=text_field(body, "url"),
+    )
+    return jsonify(_full_source(source))
+
+
+@bp.route("/sources/<id:source_id>/snapshots", methods=["POST"])
+@allow("reviewer")
+def refetch_source(source_id: int) -> ResponseReturnValue:
+    outcome = sources.refetch_source(current_actor(), source_id, fetch_options(current_app.config))
+    data = _full_source(outcome.source)
+    if outcome.snapshot is None:
+        code = "fetch_failed" if outcome.state == "dead" else "fetch_refused"
+        return jsonify({"error": {"code": code, "message": outcome.message}, "source": data}), 422
+    return jsonify(
+        {
+            "snapshot": snapshot_json(outcome.snapshot),
+            "changed": outcome.state == "changed",
+            "source": data,
+        }
+    ), 201
+
+
+@bp.route("/sources/<id:source_id>/citations", methods=["POST"])
+@allow("reviewer")
+def add_citation(source_id: int) -> ResponseReturnValue:
+    body = json_body()
+    sources.add_citation(
+        current_actor(),
+        source_id,
+        _int_field(body, "cited_id", required=True) or 0,
+        text_field(body, "note"),
+    )
+    return jsonify(_full_source(sources.get_source(source_id))), 201
+
+
+@bp.route("/claims/<id:claim_id>/evidence")
+@allow("reviewer")
+def list_evidence(claim_id: int) -> ResponseReturnValue:
+    claims.get_claim(claim_id)
+    return jsonify({"evidence": [evidence_json(e) for e in evidence.claim_evidence(claim_id)]})
+
+
+@bp.route("/claims/<id:claim_id>/evidence", methods=["POST"])
+@allow("reviewer")
+def add_evidence(claim_id: int) -> ResponseReturnValue:
+    body = json_body()
+    item = evidence.add_evidence(
+        current_actor(),
+        claim_id,
+        _int_field(body, "source_id", required=True) or 0,
+        excerpt=text_field(body, "excerpt", required=True) or "",
+        stance=text_field(body, "stance", required=True) or "",
+        locator=text_field(body, "locator"),
+        note=text_field(body, "note"),
+    )
+    return jsonify(evidence_json(item)), 201
+
+
+@bp.route("/evidence/<id:evidence_id>")
+@allow("reviewer")
+def get_evidence(evidence_id: int) -> ResponseReturnValue:
+    return jsonify(evidence_json(evidence.get_evidence(evidence_id)))
+
+
+@bp.route("/evidence/<id:evidence_id>", methods=["PATCH"])
+@allow("reviewer")
+def edit_evidence(evidence_id: int) -> ResponseReturnValue:
+    body = json_body()
+    item = evidence.update_evidence(
+        current_actor(),
+        evidence_id,
+        _version(body, "evidence"),
+        excerpt=text_field(body, "excerpt"),
+        stance=text_field(body, "stance"),
+        locator=text_field(body, "locator"),
+        note=text_field(body, "note"),
+    )
+    return jsonify(evidence_json(item))
+
+
+@bp.route("/claims/<id:claim_id>/attribution", methods=["PUT"])
+@allow("reviewer")
+def attribute_claim(claim_id: int) -> ResponseReturnValue:
+    body = json_body()
+    if "source_id" not in body:
+        raise ValidationError("Send 'source_id' (null to unlink).", field="source_id")
+    claim = claims.attribute_claim(
+        current_actor(), claim_id, _version(body, "claim"), _int_field(body, "source_id")
     )
     return jsonify(claims_json([claim])[0])

@@ -1,0 +1,339 @@
+"""Evidence: what a source says about a claim, with a stance, and whether its excerpt can be
+found in the newsroom's own archived copy of that source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import peewee
+
+from claims import audit, quotes
+from claims.audit import Actor
+from claims.db import db, utcnow
+from claims.errors import ConflictError, NotFoundError, ValidationError
+from claims.models import (
+    EXCERPT_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    STANCES,
+    ArchivedContent,
+    Article,
+    Claim,
+    Evidence,
+    Snapshot,
+    Source,
+    User,
+    field_values,
+)
+from claims.text import one_line
+
+# Older snapshots searched for an excerpt missing from the newest one.
+QUOTE_HISTORY = 20
+STANCE_LABELS = {
+    "supports": "Supports",
+    "refutes": "Refutes",
+    "mixed": "Mixed",
+    "context": "Context",
+}
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    """Where an excerpt was found: its state and the snapshot it was checked against."""
+
+    state: str  # verified | not_found | no_snapshot
+    snapshot_id: int | None
+
+
+class _Texts:
+    """The normalized texts of a source's snapshots, newest first, read lazily and once."""
+
+    def __init__(self, source_id: int) -> None:
+        rows = (
+            Snapshot.select(Snapshot.id, Snapshot.content)
+            .where(Snapshot.source == source_id)
+            .order_by(Snapshot.id.desc())
+            .limit(QUOTE_HISTORY)
+            .tuples()
+        )
+        pairs = cast(Iterable[tuple[int, int]], rows)
+        self._rows: list[tuple[int, int]] = [(int(a), int(b)) for a, b in pairs]
+        self._texts: dict[int, str] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def _text(self, content_id: int) -> str:
+        if content_id not in self._texts:
+            row = (
+                ArchivedContent.select(ArchivedContent.text)
+                .where(ArchivedContent.id == content_id)
+                .tuples()
+                .first()
+            )
+            self._texts[content_id] = quotes.normalize_for_match(row[0] if row else "")
+        return self._texts[content_id]
+
+    def check(self, excerpt: str) -> QuoteCheck:
+        """The newest snapshot holding the excerpt; else not found in the newest."""
+        if not self._rows:
+            return QuoteCheck("no_snapshot", None)
+        for snapshot_id, content_id in self._rows:
+            if quotes.quote_in_text(excerpt, self._text(content_id)):
+                return QuoteCheck("verified", snapshot_id)
+        return QuoteCheck("not_found", self._rows[0][0])
+
+
+def check_quote(source_id: int, excerpt: str) -> QuoteCheck:
+    """Check an excerpt against a source's archived copies (newest first)."""
+    return _Texts(source_id).check(excerpt)
+
+
+def claim_evidence(claim_id: int) -> list[Evidence]:
+    """A claim's evidence with sources, snapshots and authors, in one query."""
+    return list(
+        Evidence.select(Evidence, Source, Snapshot, User)
+        .join(Source, on=Evidence.source == Source.id)
+        .switch(Evidence)
+        .join(Snapshot, peewee.JOIN.LEFT_OUTER, on=Evidence.snapshot == Snapshot.id)
+        .switch(Evidence)
+        .join(User, on=Evidence.created_by == User.id)
+        .where(Evidence.claim == claim_id)
+        .order_by(Evidence.id)
+    )
+
+
+def by_stance(items: Sequence[Evidence]) -> list[tuple[str, list[Evidence]]]:
+    """Evidence grouped by stance, in the order supports, refutes, mixed, context."""
+    return [
+        (s, [e for e in items if e.stance == s])
+        for s in STANCES
+        if any(e.stance == s for e in items)
+    ]
+
+
+def get_evidence(evidence_id: int) -> Evidence:
+    """An evidence item with its claim and source. Raises NotFoundError."""
+    item = (
+        Evidence.select(Evidence, Claim, Source)
+        .join(Claim)
+        .switch(Evidence)
+        .join(Source)
+        .where(Evidence.id == evidence_id)
+        .first()
+    )
+    if item is None:
+        raise NotFoundError("No such evidence.")
+    return item
+
+
+def _clean(
+    excerpt: str | None, stance: str | None, locator: str | None, note: str | None
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if excerpt is not None:
+        excerpt = excerpt.replace("\r\n", "\n").strip()
+        if not excerpt:
+            raise ValidationError("Quote the part of the source that matters.", field="excerpt")
+        if len(excerpt) > EXCERPT_MAX:
+            raise ValidationError(
+                f"An excerpt is at most {EXCERPT_MAX:,} characters: quote the part that "
+                "matters and give its place in the locator.",
+                field="excerpt",
+            )
+        values["excerpt"] = excerpt
+    if stance is not None:
+        if stance not in STANCES:
+            raise ValidationError(f"stance must be one of: {', '.join(STANCES)}.", field="stance")
+        values["stance"] = stance
+    if locator is not None:
+        locator = one_line(locator)
+        if len(locator) > NAME_MAX:
+            raise ValidationError(f"A locator is at most {NAME_MAX} characters.", field="locator")
+        values["locator"] = locator or None
+    if note is not None:
+        note = note.replace("\r\n", "\n").strip()
+        if len(note) > NOTE_MAX:
+            raise ValidationError(f"A note is at most {NOTE_MAX:,} characters.", field="note")
+        values["note"] = note
+    return values
+
+
+def _open_claim(claim_id: int) -> Claim:
+    claim = Claim.get_or_none(Claim.id == claim_id)
+    if claim is None:
+        raise NotFoundError("No such claim.")
+    if claim.status == "dismissed":
+        raise ValidationError("This claim is dismissed; restore it before adding evidence.")
+    return claim
+
+
+def add_evidence(
+    actor: Actor,
+    claim_id: int,
+    source_id: int,
+    *,
+    excerpt: str,
+    stance: str,
+    locator: str | None = None,
+    note: str | None = None,
+) -> Evidence:
+    """Attach evidence to a claim, its excerpt checked against the source's archived copies.
+
+    Raises ValidationError (empty or oversized excerpt, unknown stance, dismissed claim),
+    NotFoundError (claim or source).
+    """
+    if actor.user_id is None:
+        raise ValidationError("Evidence must be added by a user.")
+    values = _clean(excerpt, stance, locator, note or "")
+    with db.atomic():
+        claim = _open_claim(claim_id)
+        source = Source.get_or_none(Source.id == source_id)
+        if source is None:
+            raise NotFoundError("No such source.", field="source")
+        check = check_quote(source.id, values["excerpt"])
+        item = Evidence.create(
+            claim=claim.id,
+            source=source.id,
+            snapshot=check.snapshot_id,
+            quote_verified=check.state,
+            quote_checked_at=utcnow(),
+            created_by=actor.user_id,
+            **values,
+        )
+        audit.record(
+            actor,
+            "evidence.create",
+            "evidence",
+            item.id,
+            after=field_values(item),
+            parent=("claim", claim.id),
+        )
+    return get_evidence(item.id)
+
+
+def update_evidence(
+    actor: Actor,
+    evidence_id: int,
+    version: int,
+    *,
+    excerpt: str | None = None,
+    stance: str | None = None,
+    locator: str | None = None,
+    note: str | None = None,
+) -> Evidence:
+    """Edit an evidence item if unchanged since `version`; a new excerpt is checked again.
+
+    Raises ValidationError, ConflictError for a stale version, NotFoundError.
+    """
+    values = _clean(excerpt, stance, locator, note)
+    with db.atomic():
+        item = get_evidence(evidence_id)
+        if item.version != version:
+            raise ConflictError(
+                "Someone else changed this evidence since you opened it. Your text is kept "
+                "below; compare it with the current version and save again."
+            )
+        before = field_values(item)
+        if all(before.get(k) == v for k, v in values.items()):
+            return item
+        if "excerpt" in values and values["excerpt"] != item.excerpt:
+            check = check_quote(item.source_id, values["excerpt"])
+            values.update(
+                quote_verified=check.state, snapshot=check.snapshot_id, quote_checked_at=utcnow()
+            )
+        updated = (
+            Evidence.update(**values, version=version + 1, updated_at=utcnow())
+            .where((Evidence.id == evidence_id) & (Evidence.version == version))
+            .execute()
+        )
+        if updated != 1:
+            raise ConflictError("Someone else changed this evidence at the same moment.")
+        fresh = get_evidence(evidence_id)
+        old, new = audit.changes(before, field_values(fresh))
+        audit.record(
+            actor,
+            "evidence.update",
+            "evidence",
+            evidence_id,
+            before=old,
+            after=new,
+            parent=("claim", fresh.claim_id),
+        )
+        return fresh
+
+
+def remove_evidence(actor: Actor, evidence_id: int, version: int) -> Evidence:
+    """Detach an evidence item from its claim; the trail keeps what it said.
+
+    Raises ConflictError for a stale version, NotFoundError.
+    """
+    with db.atomic():
+        item = get_evidence(evidence_id)
+        if item.version != version:
+            raise ConflictError("Someone else changed this evidence since you opened it.")
+        before = field_values(item)
+        Evidence.delete().where(
+            (Evidence.id == evidence_id) & (Evidence.version == version)
+        ).execute()
+        audit.record(
+            actor,
+            "evidence.delete",
+            "evidence",
+            evidence_id,
+            before=before,
+            parent=("claim", item.claim_id),
+        )
+    return item
+
+
+def recheck_quotes(actor: Actor, source_id: int) -> int:
+    """Check every excerpt from this source again (after a new snapshot), inside the caller's
+    transaction; each item whose state or snapshot changes gets an audit event. Returns how
+    many changed."""
+    texts = _Texts(source_id)
+    changed = 0
+    now = utcnow()
+    for item in Evidence.select().where(Evidence.source == source_id).order_by(Evidence.id):
+        check = texts.check(item.excerpt)
+        if (check.state, check.snapshot_id) == (item.quote_verified, item.snapshot_id):
+            continue
+        Evidence.update(
+            quote_verified=check.state, snapshot=check.snapshot_id, quote_checked_at=now
+        ).where(Evidence.id == item.id).execute()
+        audit.record(
+            actor,
+            "evidence.quote_check",
+            "evidence",
+            item.id,
+            before={"quote_verified": item.quote_verified, "snapshot": item.snapshot_id},
+            after={"quote_verified": check.state, "snapshot": check.snapshot_id},
+            parent=("claim", item.claim_id),
+        )
+        changed += 1
+    return changed
+
+
+def source_evidence(source_id: int, limit: int) -> list[Evidence]:
+    """The latest evidence items that rest on a source, with their claims and articles."""
+    return list(
+        Evidence.select(Evidence, Claim, Article)
+        .join(Claim)
+        .join(Article)
+        .where(Evidence.source == source_id)
+        .order_by(Evidence.id.desc())
+        .limit(limit)
+    )
+
+
+def attributed_claims(source_id: int, limit: int) -> list[Claim]:
+    """Claims whose attribution names this source, with their articles."""
+    return list(
+        Claim.select(Claim, Article)
+        .join(Article)
+        .where(Claim.attributed_source == source_id)
+        .order_by(Claim.id.desc())
+        .limit(limit)
+    )
