@@ -23,7 +23,7 @@ SQLITE_TRIGGERS = [
 ]
 POSTGRES_TRIGGERS = [
     """CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN RAISE EXCEPTION '% is immutable', TG_TABLE_NAME; END $$""",
+       BEGIN RAISE EXCEPTION '%% is immutable', TG_TABLE_NAME; END $$""",
     """CREATE TRIGGER snapshot_no_update BEFORE UPDATE ON snapshot
        FOR EACH ROW EXECUTE FUNCTION refuse_update()""",
     """CREATE TRIGGER archived_content_no_update BEFORE UPDATE ON archived_content

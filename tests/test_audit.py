@@ -15,11 +15,11 @@ import peewee
 import pytest
 
 from claims import audit, documents, extraction
+from claims import services as services_package
 from claims.audit import Actor
 from claims.db import db, utcnow
-from claims.models import ArchivedContent, AuditEvent, Claim, Snapshot, Source, User
-from claims import services as services_package
 from claims.errors import FetchFailedError
+from claims.models import ArchivedContent, AuditEvent, Claim, Snapshot, Source, User
 from claims.services import articles, claims, evidence, security, sources, users
 from tests import factories
 from tests.conftest import is_postgres_run, login

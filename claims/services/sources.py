@@ -394,6 +394,10 @@ def add_source(
     message: str | None = None
     try:
         page = fetch_page(url, options)
+        # An address that redirects to a page already in the library is that page.
+        landed = Source.get_or_none(Source.url_key == url_key(page.result.final_url))
+        if landed is not None:
+            return landed, False, None
     except (FetchRefusedError, FetchFailedError) as exc:
         log_event(actor, exc.code.replace("_", "."), details={"url": url[:URL_MAX]})
         if not keep_without_snapshot:

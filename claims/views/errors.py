@@ -53,8 +53,11 @@ def wants_json() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def error_response(status: int, code: str, message: str) -> ResponseReturnValue:
-    """Answer an error in the API's JSON shape or as a page in the site's layout."""
+def error_response(
+    status: int, code: str, message: str, field: str | None = None
+) -> ResponseReturnValue:
+    """Answer an error in the API's JSON shape (with the field it concerns, when there is one)
+    or as a page in the site's layout."""
     if request_ctx.url_adapter is None:
         # The request was refused before routing (a Host not in TRUSTED_HOSTS): the layout
         # cannot build its links, so answer in plain text, without echoing the Host.
@@ -64,7 +67,10 @@ def error_response(status: int, code: str, message: str) -> ResponseReturnValue:
             {"Content-Type": "text/plain; charset=utf-8"},
         )
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message}}), status
+        error: dict[str, str] = {"code": code, "message": message}
+        if field:
+            error["field"] = field
+        return jsonify({"error": error}), status
     template = "errors/unavailable.html" if status == 503 else "errors/error.html"
     return (
         render_template(
@@ -93,7 +99,7 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 def _domain_error(error: ClaimsError) -> ResponseReturnValue:
     if isinstance(error, DatabaseUnavailableError):
         current_app.logger.error("database unavailable: %s", error.message)
-    return error_response(error.status, error.code, error.message)
+    return error_response(error.status, error.code, error.message, error.field)
 
 
 def _unexpected(error: Exception) -> ResponseReturnValue:
