@@ -99,7 +99,7 @@ def test_add_by_address_archives_the_page_and_reads_its_metadata(app, site, revi
     assert "36 ATMOS systems" in content.text and "hacked" not in content.text
     actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
     assert actions[-2:] == ["source.create", "snapshot.create"]
-    assert "Annual Defence Budget Report 2026" in page_html and "HTTP 200" not in page_html or True
+    assert "Annual Defence Budget Report 2026" in page_html and "Amina Idrissi" in page_html
     assert snapshot.sha256[:16] in page_html
 
 
@@ -279,6 +279,19 @@ def test_refetching_adds_a_snapshot_and_never_overwrites_one(app, site, reviewer
     assert unchanged_first.sha256 == hashlib.sha256(REPORT).hexdigest()
     page_html = reviewer_client.get(f"/sources/{source.id}").text
     assert page_html.count("/original") == 3 and "same as before" in page_html
+
+
+def test_a_change_of_markup_alone_is_not_a_change_of_content(app, site, reviewer, system):
+    options = {"allowlist": frozenset({site.netloc})}
+    source, _, _ = sources.add_source(
+        factories.actor_for(reviewer), site.url("/report"), sources.SourceFields(), options
+    )
+    site.routes["/report"] = page(REPORT.replace(b"<nav>", b"<nav class='v2'>"))
+    outcome = sources.refetch_source(system, source.id, options)
+    assert outcome.state == "ok" and outcome.snapshot is not None
+    assert ArchivedContent.select().count() == 2  # a new body, the same text
+    event = AuditEvent.select().where(AuditEvent.action == "source.check").get()
+    assert json.loads(event.after)["body_changed"] is True
 
 
 def test_the_database_refuses_to_change_a_snapshot(app, site, reviewer_client):

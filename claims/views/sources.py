@@ -16,8 +16,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
-from claims import documents
+from claims import audit, documents
 from claims.config import fetch_options
 from claims.errors import ClaimsError, ConflictError
 from claims.forms import (
@@ -32,7 +33,7 @@ from claims.models import Source
 from claims.services import evidence, sources
 from claims.services.sources import SourceFields
 from claims.views.access import allow, current_actor
-from claims.views.articles import form_error, short
+from claims.views.articles import TIMELINE_LENGTH, form_error, short
 from claims.views.audit import page_cursor
 
 bp = Blueprint("sources", __name__, url_prefix="/sources")
@@ -133,6 +134,9 @@ def _page(
         edit_form.version.data = source.version
     snapshots = sources.snapshots_of(source.id)
     uses = evidence.source_evidence(source.id, limit=USES_SHOWN)
+    history = None
+    if current_user.has_role("editor"):
+        history = audit.history("source", source.id, limit=TIMELINE_LENGTH)
     return (
         render_template(
             "sources/show.html",
@@ -148,6 +152,7 @@ def _page(
             confirm_form=ConfirmForm(formdata=None),
             picker=sources.recent_sources(),
             conflict=conflict,
+            history=history,
         ),
         status,
     )
