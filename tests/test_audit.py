@@ -299,6 +299,7 @@ READERS = {
     "sources.source_ref",
     "sources.provenance",
     "evidence.check_quote",
+    "evidence.open_claim",
     "evidence.claim_evidence",
     "evidence.by_stance",
     "evidence.get_evidence",

@@ -5,7 +5,6 @@ claim's attribution, the provenance chain, and the same operations through the J
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import lxml.html
@@ -18,7 +17,7 @@ from claims.models import EXCERPT_MAX, AuditEvent, Claim, Evidence, Snapshot, So
 from claims.services import claims, evidence, sources, users
 from tests import factories
 from tests.conftest import csrf_token, table_counts
-from tests.http_server import LoopbackServer, page
+from tests.http_server import LoopbackServer, page, redirect
 from tests.netguard import FakeDNS, NetworkGuard, fake_dns, no_network  # noqa: F401 - fixtures
 
 # A page of the finance department: typographic quotes and dashes, as published.
@@ -35,16 +34,21 @@ REPORT_EDITED = REPORT.replace(b"will cost\n$48 million", b"has no price yet")
 QUOTE = "The council\u2019s \u201cflood wall\u201d \u2014 approved on Tuesday"
 MISSING = "The council rejected the flood wall"
 SITE_HOST = "news.example.test"
+# Two articles, so two claims.
+ARTICLES = (
+    "The council approved a $48 million flood wall.",
+    "The mayor said the harbour wall will cost $52 million.",
+)
 
 
 # Helpers ----------------------------------------------------------------------------------------
 
 
-def a_claim(account: Any) -> Claim:
-    """The first claim of a freshly imported article."""
-    article = factories.article(account)
+def a_claim(account: Any, text: str = ARTICLES[0]) -> Claim:
+    """The first claim of an article imported by `account`."""
+    article = factories.article(account, text)
     claim = Claim.select().where(Claim.article == article.id).order_by(Claim.id).first()
-    assert claim is not None, "the default article yields a claim"
+    assert claim is not None, "the article yields a claim"
     return claim
 
 
@@ -296,6 +300,7 @@ def test_an_excerpt_gone_from_the_newer_copy_stays_verified_in_the_older(
     shown = evidence_item(claim_page(reviewer_client, claim.id), item.id)
     assert f"verified in snapshot of {when(first.fetched_at)}" in shown
     assert f"not in the newer copy of {when(second.fetched_at)}" in shown
+    assert "Content changed" in shown
 
 
 # 4. Grouping by stance ------------------------------------------------------------------------
@@ -380,6 +385,44 @@ def test_bad_evidence_is_refused_with_the_typed_text_kept(
     assert table_counts() == before  # no evidence, no source, no audit event
 
 
+@pytest.mark.parametrize(
+    "reference", ["\u00b2", "#\u00b3 \u2014 Harbour survey"], ids=["superscript", "picker"]
+)
+def test_a_picker_text_with_odd_digits_is_refused_not_a_crash(
+    app, reviewer_client, reviewer, reference
+):
+    claim = a_claim(reviewer)
+    factories.source("Harbour survey")
+    action = f"/claims/{claim.id}/evidence"
+    token = csrf_token(claim_page(reviewer_client, claim.id))
+    before = table_counts()
+    response = reviewer_client.post(
+        action,
+        data={"source": reference, "excerpt": QUOTE, "stance": "supports", "csrf_token": token},
+    )
+    assert response.status_code == 422
+    assert field_errors(response.text, action, "source")
+    assert table_counts() == before
+
+
+def test_a_typed_title_starting_with_a_number_names_no_source(app, reviewer_client, reviewer):
+    claim = a_claim(reviewer)
+    survey = factories.source("Harbour survey")
+    action = f"/claims/{claim.id}/evidence"
+    token = csrf_token(claim_page(reviewer_client, claim.id))
+    response = reviewer_client.post(
+        action,
+        data={
+            "source": f"{survey.id} reasons the wall is late",
+            "excerpt": QUOTE,
+            "stance": "supports",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 422
+    assert Evidence.select().count() == 0
+
+
 def test_evidence_on_a_dismissed_claim_is_refused(app, reviewer_client, reviewer):
     claim = a_claim(reviewer)
     claims.dismiss_claim(factories.actor_for(reviewer), claim.id, claim.version, "Opinion")
@@ -400,12 +443,6 @@ def test_evidence_on_a_dismissed_claim_is_refused(app, reviewer_client, reviewer
     assert Evidence.select().count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: templates/claims/show.html renders the evidence form (and so its form_errors) "
-    "only for claims that are not dismissed; the 422 page for evidence on a dismissed claim "
-    "shows no message and not the typed excerpt",
-)
 def test_evidence_on_a_dismissed_claim_tells_the_reviewer_why(app, reviewer_client, reviewer):
     claim = a_claim(reviewer)
     claims.dismiss_claim(factories.actor_for(reviewer), claim.id, claim.version, "Opinion")
@@ -421,8 +458,11 @@ def test_evidence_on_a_dismissed_claim_tells_the_reviewer_why(app, reviewer_clie
         },
     )
     assert response.status_code == 422
-    assert "This claim is dismissed; restore it before adding evidence." in response.text
-    assert "flood wall" in response.text.split("</h1>", 1)[1].split("Provenance")[0]
+    action = f"/claims/{claim.id}/evidence"
+    assert "This claim is dismissed; restore it before adding evidence." in words(
+        tree(response.text)
+    )
+    assert textarea(response.text, action, "excerpt") == QUOTE
 
 
 # 6. Notes are Markdown, sanitized -------------------------------------------------------------
@@ -431,12 +471,13 @@ def test_evidence_on_a_dismissed_claim_tells_the_reviewer_why(app, reviewer_clie
 def test_a_note_is_rendered_as_markdown_and_nothing_runs(app, reviewer_client, reviewer):
     claim = a_claim(reviewer)
     source, _ = archived_source()
+    excerpt = "will cost $48 million <script>alert(2)</script>"
     note = (
         "**Checked** with the [finance department](https://example.org/finance).\n\n"
         "[x](javascript:alert(1)) <img src=x onerror=alert(1)> <script>alert(1)</script>"
     )
-    assert attach(reviewer_client, claim.id, picker(source), QUOTE, note=note).status_code == 302
-    assert Evidence.get().note == note
+    assert attach(reviewer_client, claim.id, picker(source), excerpt, note=note).status_code == 302
+    assert (Evidence.get().note, Evidence.get().excerpt) == (note, excerpt)
 
     html = claim_page(reviewer_client, claim.id)
     item = tree(html).get_element_by_id(f"evidence-{Evidence.get().id}")
@@ -452,6 +493,7 @@ def test_a_note_is_rendered_as_markdown_and_nothing_runs(app, reviewer_client, r
     assert "<img src=x onerror=alert(1)>" in note_text  # shown as text
     assert "<script>alert(1)</script>" in note_text
     assert "[x](javascript:alert(1))" in note_text
+    assert words(item.xpath(".//blockquote")[0]) == excerpt
 
 
 # 7. A source added on the spot, from a real server --------------------------------------------
@@ -474,7 +516,8 @@ def site(no_network: NetworkGuard, fake_dns: FakeDNS, app, database_url):
 
 
 def test_a_pasted_address_is_fetched_archived_and_reused(app, site, reviewer_client, reviewer):
-    first, second = a_claim(reviewer), a_claim(reviewer)
+    first, second = a_claim(reviewer), a_claim(reviewer, ARTICLES[1])
+    assert first.id != second.id
     url = site.url("/reports/wall", host=SITE_HOST)
     response = attach(reviewer_client, first.id, url, "will cost $48 million")
     assert response.status_code == 302, response.text
@@ -548,6 +591,7 @@ def test_a_refused_address_can_be_kept_without_archived_copy(app, site, reviewer
     assert response.status_code == 302, response.text
     source = Source.get()
     assert (source.url, source.check_state) == ("http://10.0.0.1/x", "unchecked")
+    assert source.check_error.startswith("This address cannot be fetched")
     assert Snapshot.select().count() == 0
     item = Evidence.get()
     assert (item.source_id, item.quote_verified, item.snapshot_id) == (
@@ -558,6 +602,60 @@ def test_a_refused_address_can_be_kept_without_archived_copy(app, site, reviewer
     html = claim_page(reviewer_client, claim.id)
     assert any("has no archived copy to check the excerpt against" in f for f in flashes(html))
     assert "no archived copy to check against" in evidence_item(html, item.id)
+
+    # Once a copy is archived (say, from inside the network), the excerpt is checked against it.
+    snapshot = factories.snapshot(source, REPORT)
+    item = Evidence.get_by_id(item.id)
+    assert (item.quote_verified, item.snapshot_id) == ("verified", snapshot.id)
+    assert [e.entity_id for e in events("evidence.quote_check")] == [item.id]
+
+
+def test_a_pasted_address_on_a_dismissed_claim_stores_nothing(app, site, reviewer_client, reviewer):
+    claim = a_claim(reviewer)
+    claims.dismiss_claim(factories.actor_for(reviewer), claim.id, claim.version, "Opinion")
+    token = csrf_token(claim_page(reviewer_client, claim.id))
+    before = table_counts()
+    response = reviewer_client.post(
+        f"/claims/{claim.id}/evidence",
+        data={
+            "source": site.url("/reports/wall"),
+            "excerpt": "will cost $48 million",
+            "stance": "supports",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 422
+    assert Evidence.select().count() == 0
+    assert (Source.select().count(), Snapshot.select().count()) == (
+        before["source"],
+        before["snapshot"],
+    )
+    assert site.paths() == []  # nothing worth fetching for a claim that takes no evidence
+
+
+def test_an_address_redirecting_to_a_library_page_names_that_source(
+    app, site, reviewer_client, reviewer
+):
+    site.routes["/r/wall"] = redirect("/reports/wall", 301)
+    first, second = a_claim(reviewer), a_claim(reviewer, ARTICLES[1])
+    canonical = site.url("/reports/wall")
+    assert attach(reviewer_client, first.id, canonical, "will cost $48 million").status_code == 302
+    short_link = site.url("/r/wall")
+    assert attach(reviewer_client, second.id, short_link, "The wall will run").status_code == 302
+    [source] = Source.select()
+    assert source.url == canonical
+    assert Snapshot.select().count() == 1
+    assert Evidence.get(Evidence.claim == second.id).source_id == source.id
+
+
+def test_a_page_first_added_by_a_short_link_is_one_source(app, site, reviewer_client, reviewer):
+    site.routes["/r/wall"] = redirect("/reports/wall", 301)
+    first, second = a_claim(reviewer), a_claim(reviewer, ARTICLES[1])
+    short_link, canonical = site.url("/r/wall"), site.url("/reports/wall")
+    assert attach(reviewer_client, first.id, short_link, "will cost $48 million").status_code == 302
+    assert attach(reviewer_client, second.id, canonical, "The wall will run").status_code == 302
+    assert Source.select().count() == 1
+    assert Evidence.get(Evidence.claim == second.id).source_id == Source.get().id
 
 
 # 8. Editing and removing evidence -------------------------------------------------------------
@@ -629,6 +727,25 @@ def test_a_stale_edit_shows_both_excerpts_and_changes_nothing(app, reviewer_clie
     assert version_in(response.text, url) == 2  # saving again goes through
     assert table_counts() == before
     assert Evidence.get_by_id(item.id).excerpt == "The wall will run 4.5 km"
+
+
+@pytest.mark.parametrize("excerpt", ["", "x" * (EXCERPT_MAX + 1)], ids=["empty", "too-long"])
+def test_a_bad_edit_is_refused_and_changes_nothing(app, reviewer_client, reviewer, excerpt):
+    claim = a_claim(reviewer)
+    source, _ = archived_source()
+    item = attach_service(claim, source, "will cost $48 million")
+    url = f"/claims/evidence/{item.id}"
+    token = csrf_token(reviewer_client.get(url).text)
+    before = table_counts()
+    response = reviewer_client.post(
+        url, data={"csrf_token": token, "version": "1", "excerpt": excerpt, "stance": "refutes"}
+    )
+    assert response.status_code == 422
+    assert field_errors(response.text, url, "excerpt")
+    assert textarea(response.text, url, "excerpt") == excerpt
+    assert table_counts() == before
+    fresh = Evidence.get_by_id(item.id)
+    assert (fresh.excerpt, fresh.stance, fresh.version) == ("will cost $48 million", "supports", 1)
 
 
 def test_removing_evidence_keeps_what_it_said_in_the_trail(app, reviewer_client, reviewer):
@@ -709,6 +826,8 @@ def test_linking_the_attribution_shows_the_chain_of_sources(app, reviewer_client
 
     html = claim_page(reviewer_client, claim.id)
     assert "Attribution linked to its source." in flashes(html)
+    assert "→ Mayor's office statement" in words(tree(html).xpath("//dl[@class='meta']")[0])
+    assert form(html, action).xpath(".//input[@name='source']")[0].get("value") == picker(a)
     lines = chain_lines(html)
     assert len(lines) == 4
     assert lines[0].startswith("The article:")
@@ -716,6 +835,8 @@ def test_linking_the_attribution_shows_the_chain_of_sources(app, reviewer_client
     assert lines[2].startswith("which cites City Times report")
     assert lines[3].startswith("which cites Council budget 2026")
     assert f"archived {when(snapshot.fetched_at)}" in lines[3]
+    links = tree(html).xpath("//ol[@class='chain']/li/a/@href")
+    assert links == [f"/sources/{a.id}", f"/sources/{b.id}", f"/sources/{c.id}"]
 
     [svg] = tree(html).xpath("//*[local-name()='svg' and @role='img']")
     svg_text = words(svg)
@@ -737,6 +858,31 @@ def test_linking_the_attribution_shows_the_chain_of_sources(app, reviewer_client
     assert chain_lines(html) == []
 
 
+@pytest.mark.parametrize("reference", ["#999999", "the mayor's press office"])
+def test_an_attribution_naming_nothing_is_refused(app, reviewer_client, reviewer, reference):
+    claim = a_claim(reviewer)
+    action = f"/claims/{claim.id}/attribution"
+    html = claim_page(reviewer_client, claim.id)
+    before = table_counts()
+    response = reviewer_client.post(
+        action,
+        data={
+            "csrf_token": csrf_token(html),
+            "version": version_in(html, action),
+            "source": reference,
+        },
+    )
+    assert response.status_code == 422
+    assert field_errors(response.text, action, "source") == [
+        "No source in the library matches this; pick one from the list or give its address."
+    ]
+    assert form(response.text, action).xpath(".//input[@name='source']")[0].get("value") == (
+        reference
+    )
+    assert table_counts() == before
+    assert Claim.get_by_id(claim.id).attributed_source_id is None
+
+
 def test_a_citation_cycle_still_renders_and_ends(app, reviewer_client, reviewer, system):
     claim = a_claim(reviewer)
     a, b, c, _ = citation_chain(system)
@@ -749,7 +895,7 @@ def test_a_citation_cycle_still_renders_and_ends(app, reviewer_client, reviewer,
         ["which", "cites"],
         ["which", "cites"],
     ]
-    assert "Council budget 2026" in lines[3]
+    assert b.title in lines[2] and c.title in lines[3]
     assert tree(html).xpath("//*[local-name()='svg' and @role='img']")
 
 
@@ -765,7 +911,9 @@ def test_a_stale_attribution_is_refused(app, reviewer_client, reviewer):
     a = factories.source("Mayor's office statement")
     action = f"/claims/{claim.id}/attribution"
     html = claim_page(reviewer_client, claim.id)
-    claims.update_claim(factories.actor_for(reviewer), claim.id, claim.version, kind="prediction")
+    claims.update_claim(
+        factories.actor_for(reviewer), claim.id, claim.version, statement="The wall costs $48m."
+    )
     response = reviewer_client.post(
         action, data={"csrf_token": csrf_token(html), "version": "1", "source": picker(a)}
     )
@@ -792,7 +940,7 @@ def count_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_the_claim_page_runs_as_many_queries_for_12_items_as_for_2(
     app, reviewer_client, reviewer, system, monkeypatch
 ):
-    few, many = a_claim(reviewer), a_claim(reviewer)
+    few, many = a_claim(reviewer), a_claim(reviewer, ARTICLES[1])
     for claim, n in ((few, 2), (many, 12)):
         for i in range(n):
             source, _ = archived_source(
@@ -815,6 +963,7 @@ def test_the_claim_page_runs_as_many_queries_for_12_items_as_for_2(
             sum(len(items) for _, items in evidence_groups(html))
             == Evidence.select().where(Evidence.claim == claim.id).count()
         )
+    assert counts[few.id] > 5  # the counter saw the page's queries
     assert counts[few.id] == counts[many.id], counts
 
 
@@ -950,6 +1099,8 @@ def test_api_links_and_unlinks_the_attribution(app, api, reviewer):
     assert missing.status_code == 404
     assert Claim.get_by_id(claim.id).attributed_source_id == a.id
 
+    silent = api.put(url, json={"version": version})
+    assert silent.status_code == 422 and silent.json["error"]["code"] == "invalid"
     unlinked = api.put(url, json={"version": version, "source_id": None})
     assert unlinked.status_code == 200
     assert Claim.get_by_id(claim.id).attributed_source_id is None

@@ -78,7 +78,7 @@ def test_add_by_address_archives_the_page_and_reads_its_metadata(app, site, revi
     page_html = reviewer_client.get(response.location).text
     assert "Source added and archived." in page_html
     source = Source.get()
-    assert source.url == site.url("/old-report")
+    assert source.url == site.url("/report")  # filed under the page's own address
     assert (source.title, source.author, source.publisher, str(source.published_date)) == (
         "Annual Defence Budget Report 2026",
         "Amina Idrissi",
@@ -588,3 +588,20 @@ def test_api_refetch_and_citations(app, site, api):
     assert cited.status_code == 201 and cited.json["cites"] == [other["id"]]
     stale = api.patch(f"/api/sources/{source['id']}", json={"version": 99, "title": "x"})
     assert stale.status_code == 409
+
+
+def test_a_source_can_be_named_by_number_address_or_exact_title(app):
+    release = factories.source("Ministry press release", url="https://gov.example/release")
+    factories.source("Twin title")
+    factories.source("Twin title")
+    for reference in (
+        str(release.id),
+        f"#{release.id}",
+        f"#{release.id} — Ministry press release",
+        "https://GOV.example/release/?utm_source=x",
+        "ministry PRESS release",
+    ):
+        assert sources.source_ref(reference).id == release.id, reference
+    for reference in ("Twin title", "#999999", "press", "", "https://gov.example/other"):
+        with pytest.raises(Exception, match="No source in the library matches"):
+            sources.source_ref(reference)

@@ -161,6 +161,14 @@ def _clean(
     return values
 
 
+def open_claim(claim_id: int) -> Claim:
+    """The claim, if evidence may be added to it.
+
+    Raises NotFoundError, ValidationError for a dismissed claim.
+    """
+    return _open_claim(claim_id)
+
+
 def _open_claim(claim_id: int) -> Claim:
     claim = Claim.get_or_none(Claim.id == claim_id)
     if claim is None:

@@ -8,6 +8,7 @@ one transaction with its audit events, so a failed fetch leaves nothing half-wri
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -409,6 +410,11 @@ def add_source(
         values["check_error"] = exc.message[:NAME_MAX]
         values["check_status"] = getattr(exc, "http_status", None)
         values["checked_at"] = utcnow()
+    if page is not None:
+        # A source is filed under the address its page was found at (a short link that
+        # redirected is not the page's own address).
+        url = page.result.final_url
+        key = url_key(url)
     try:
         return _create(actor, values, url, key, page), True, message
     except peewee.IntegrityError:
@@ -663,22 +669,31 @@ def remove_citation(actor: Actor, citation_id: int) -> SourceCitation:
     return citation
 
 
+# "12", "#12" or a picker's "#12 — Title" (ASCII digits only: int() also reads "²" and "١٢").
+_PICKED = re.compile(r"#?([0-9]{1,9})(?:\s*\u2014.*)?")
+
+
 def source_ref(reference: str) -> Source:
-    """A source named by a reviewer: "12", "#12", "#12 — Title" (a picker's text) or an
-    address already in the library.
+    """A source named by a reviewer: "12", "#12", "#12 — Title" (a picker's text), an address
+    already in the library, or the exact title of one source.
 
     Raises ValidationError when it names nothing in the library.
     """
     text = one_line(reference)
-    head = text.lstrip("#").split(" ", 1)[0].split("\u2014", 1)[0]
-    if head.isdigit() and len(head) < 10:
-        source = Source.get_or_none(Source.id == int(head))
+    number = _PICKED.fullmatch(text)
+    if number is not None:
+        source = Source.get_or_none(Source.id == int(number.group(1)))
         if source is not None:
             return source
-    elif text:
+    elif fetch.is_web_address(text):
         source = find_by_url(text)
         if source is not None:
             return source
+    elif text:
+        # A title typed out in full, when exactly one source has it.
+        named = list(Source.select().where(peewee.fn.LOWER(Source.title) == text.lower()).limit(2))
+        if len(named) == 1:
+            return named[0]
     raise ValidationError(
         "No source in the library matches this; pick one from the list or give its address.",
         field="source",

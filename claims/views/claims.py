@@ -115,16 +115,16 @@ def _page(
     if restore_form is None:
         restore_form = VersionForm(formdata=None)
         restore_form.version.data = claim.version
+    items = evidence.claim_evidence(claim.id)
+    prov = sources.provenance(claim.attributed_source_id, [e.source_id for e in items])
     if attribution_form is None:
         attribution_form = AttributionForm(formdata=None)
         attribution_form.version.data = claim.version
-        if claim.attributed_source_id:
-            attribution_form.source.data = f"#{claim.attributed_source_id}"
+        if prov.attributed is not None:
+            attribution_form.source.data = f"#{prov.attributed.id} — {prov.attributed.title}"
     history = None
     if current_user.has_role("editor"):
         history = audit.history("claim", claim.id, limit=TIMELINE_LENGTH)
-    items = evidence.claim_evidence(claim.id)
-    prov = sources.provenance(claim.attributed_source_id, [e.source_id for e in items])
     latest = prov.latest
     return (
         render_template(
@@ -263,6 +263,7 @@ def add_evidence(claim_id: int) -> ResponseReturnValue:
     form = EvidenceForm()
 
     def attach() -> Evidence:
+        evidence.open_claim(claim.id)  # before a pasted address is fetched and stored
         source, _ = sources.resolve_or_add(
             current_actor(),
             form.source.data or "",
