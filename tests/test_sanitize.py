@@ -244,9 +244,9 @@ def test_images_in_markdown_stay_text() -> None:
 )
 def test_a_scheme_followed_by_digits_is_not_a_relative_link(href):
     # bleach's own URL parser reads "javascript:1" as a path; the policy's filter does not.
-    for html in (clean_html(f'<a href="{href}">x</a>'), clean_archived_html(
+    for cleaned in (clean_html(f'<a href="{href}">x</a>'), clean_archived_html(
         f'<body><a href="{href}">x</a></body>', "https://news.example/")):  # fmt: skip
-        assert "href" not in html, html
+        assert "href" not in cleaned, cleaned
 
 
 def test_an_archived_page_keeps_its_text_and_structure_and_nothing_active():
