@@ -325,6 +325,7 @@ class SourceForm(SourceFieldsForm):
 
 class SourceEditForm(SourceFieldsForm):
     version = version_field()
+    title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
     url = StringField(
         "Address",
         validators=[Optional(), Length(max=URL_MAX)],
