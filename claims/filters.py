@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from markupsafe import Markup
 
-from claims import audit
+from claims import audit, workflow
 from claims.fetch import is_web_address
 from claims.forms import CHECK_STATE_LABELS, SOURCE_KIND_LABELS
 from claims.sanitize import clean_archived_html, render_markdown
@@ -84,6 +84,23 @@ def archived(html: str, base_url: str | None = None) -> Markup:
     return Markup(clean_archived_html(html, base_url))  # noqa: S704
 
 
+def ago(moment: datetime | None) -> str:
+    """How long ago, in the largest whole unit ("3 days ago")."""
+    if moment is None:
+        return "—"
+    seconds = max(0, int((datetime.now(UTC).replace(tzinfo=None) - moment).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def state_label(state: str) -> str:
+    """How a claim's workflow state reads on a page."""
+    return workflow.STATE_LABELS.get(state, state)
+
+
 def check_state_label(state: str) -> str:
     """How a source's fetch state reads on a page."""
     return CHECK_STATE_LABELS.get(state, state)
@@ -97,8 +114,10 @@ def source_kind(kind: str) -> str:
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(markdown)
+    app.add_template_filter(ago)
     app.add_template_filter(archived)
     app.add_template_filter(check_state_label)
+    app.add_template_filter(state_label)
     app.add_template_filter(source_kind)
     app.add_template_filter(audit_changes)
     app.add_template_filter(quantity_value)

@@ -415,3 +415,60 @@ class AttributionForm(Form):
         description=SOURCE_REF_HELP + " Leave empty to unlink.",
         render_kw=PICKER,
     )
+
+
+class VerdictForm(Form):
+    version = version_field()
+    rating = SelectField("Rating", coerce=int, choices=[])
+    confidence = IntegerField(
+        "Confidence (0-100)",
+        validators=[InputRequired("Give a confidence from 0 to 100."), NumberRange(0, 100)],
+        render_kw={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"},
+    )
+    rationale = TextAreaField(
+        "Rationale",
+        validators=[DataRequired("Explain the verdict."), Length(max=NOTE_MAX)],
+        description="Markdown. What the evidence shows and why this rating.",
+        render_kw={"rows": 5},
+    )
+
+
+class RejectForm(Form):
+    comment = TextAreaField(
+        "What is missing",
+        validators=[DataRequired("Tell the reviewer what is missing."), Length(max=NOTE_MAX)],
+        render_kw={"rows": 2},
+    )
+
+
+class ReasonForm(Form):
+    version = version_field()
+    reason = TextAreaField(
+        "Why reopen it",
+        validators=[DataRequired("Say why."), Length(max=NOTE_MAX)],
+        render_kw={"rows": 2},
+    )
+
+
+class AssignForm(Form):
+    version = version_field()
+    assignee = SelectField("Assigned to", coerce=_optional_int, choices=[])
+
+
+class RatingForm(Form):
+    version = version_field()
+    label = StringField("Label", validators=[DataRequired(), Length(max=80)])
+    numeric = SelectField(
+        "Numeric value (for publishing)",
+        coerce=_optional_int,
+        choices=[SelectChoice("", "None (not on the 1-5 scale)")]
+        + [SelectChoice(str(n), f"{n}") for n in (5, 4, 3, 2, 1)],
+        default="",
+    )
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=NOTE_MAX)], render_kw={"rows": 2}
+    )
+
+
+class NewRatingForm(RatingForm):
+    version = IntegerField(widget=HiddenInput(), default=1)

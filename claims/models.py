@@ -340,6 +340,7 @@ class Rating(BaseModel):
     )
     position = IntegerField(default=0)
     description = TextField(default="")
+    version = IntegerField(default=1)
 
 
 class Verdict(BaseModel):
@@ -347,10 +348,15 @@ class Verdict(BaseModel):
 
     id = AutoField()
     claim = ForeignKeyField(Claim, backref="verdicts", on_delete="CASCADE")
+    claim_id: int
     rating = ForeignKeyField(Rating, backref="verdicts")
+    rating_id: int
     confidence = IntegerField(constraints=[Check("confidence BETWEEN 0 AND 100")])
+    # What the tool suggested from the evidence when the verdict was proposed (claims/confidence).
+    suggested_confidence = IntegerField(null=True)
     rationale = TextField(default="")
     author = ForeignKeyField(User, backref="verdicts")
+    author_id: int
     state = CharField(
         max_length=10,
         default="proposed",
@@ -358,14 +364,17 @@ class Verdict(BaseModel):
         constraints=[one_of("state", VERDICT_STATES)],
     )
     approver = ForeignKeyField(User, null=True, backref="approved_verdicts")
+    approver_id: int | None
     review_comment = TextField(null=True)
     decided_at = DateTimeField(null=True)
+    # The claim's current verdict: its latest approved one (at most one per claim).
+    current = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     version = IntegerField(default=1)
 
     class Meta:
-        indexes = ((("claim", "created_at"), False),)
+        indexes = ((("claim", "created_at"), False), (("current", "rating"), False))
 
 
 class AuditEvent(BaseModel):

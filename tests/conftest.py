@@ -30,6 +30,12 @@ def postgres_url() -> str | None:
     return os.environ.get("CLAIMS_TEST_DATABASE_URL") or None
 
 
+# Rows the migrations write (the default rating scale): kept as they were after the upgrade and
+# put back after each test empties the tables, as a fresh SQLite copy would have them.
+SEEDED_TABLES = ("rating",)
+_seed_rows: dict[str, list[tuple]] = {}
+
+
 def reset_postgres(url: str) -> None:
     """Drop every table and rebuild the schema with the migrations."""
     database = open_database(url)
@@ -38,6 +44,10 @@ def reset_postgres(url: str) -> None:
         database.execute_sql("DROP SCHEMA public CASCADE")
         database.execute_sql("CREATE SCHEMA public")
         upgrade()
+        for table in SEEDED_TABLES:
+            _seed_rows[table] = list(
+                database.execute_sql(f'SELECT * FROM "{table}" ORDER BY id').fetchall()
+            )
 
 
 def empty_postgres_tables(url: str) -> None:
@@ -48,6 +58,15 @@ def empty_postgres_tables(url: str) -> None:
         # Triggers stay in force for the app; only this cleanup connection bypasses them.
         database.execute_sql("SET session_replication_role = replica")
         database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        for table, rows in _seed_rows.items():
+            for row in rows:
+                marks = ", ".join(["%s"] * len(row))
+                database.execute_sql(f'INSERT INTO "{table}" VALUES ({marks})', row)
+            if rows:
+                database.execute_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                    f'(SELECT MAX(id) FROM "{table}"))'
+                )
 
 
 @pytest.fixture(scope="session")

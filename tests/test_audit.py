@@ -19,8 +19,8 @@ from claims import services as services_package
 from claims.audit import Actor
 from claims.db import db, utcnow
 from claims.errors import FetchFailedError
-from claims.models import ArchivedContent, AuditEvent, Claim, Snapshot, Source, User
-from claims.services import articles, claims, evidence, security, sources, users
+from claims.models import ArchivedContent, AuditEvent, Claim, Rating, Snapshot, Source, User
+from claims.services import articles, claims, evidence, security, sources, users, verdicts
 from tests import factories
 from tests.conftest import is_postgres_run, login
 
@@ -94,6 +94,30 @@ def _evidence_then_snapshot():
         sha256="0" * 64,
     )
     return item
+
+
+def _rating(slug: str = "true") -> Rating:
+    return Rating.get(Rating.slug == slug)
+
+
+def _proposed():
+    """A claim with evidence and a verdict proposed by wanda, and an editor to decide it."""
+    item = _evidence()
+    wanda = User.get(User.username == "wanda")
+    verdict = verdicts.propose_verdict(
+        factories.actor_for(wanda),
+        item.claim_id,
+        rating_id=_rating().id,
+        confidence_value=80,
+        rationale="The ministry says so.",
+    )
+    editor = factories.user("edna", "editor")
+    return verdict, factories.actor_for(editor)
+
+
+def _approved():
+    verdict, editor = _proposed()
+    return verdicts.approve_verdict(editor, verdict.id), editor
 
 
 def _dead(url: str, options: dict) -> sources.FetchedPage:
@@ -192,15 +216,41 @@ WRITERS = {
         lambda: sources.add_citation(SYSTEM, _source().id, factories.source("Press release").id),
         lambda c: sources.remove_citation(SYSTEM, c.id),
     ),
-    "evidence.add_evidence": (
-        lambda: (_fresh_claim(), _source()),
-        lambda cs: evidence.add_evidence(
-            factories.actor_for(User.get(User.username == "wanda")),
-            cs[0].id,
-            cs[1].id,
-            excerpt="$48 million",
-            stance="supports",
+    "claims.save_claim": (
+        _fresh_claim,
+        lambda c: _in_transaction(lambda: claims.save_claim(SYSTEM, c, "claim.x", hedged=True)),
+    ),
+    "claims.start_research": (
+        _fresh_claim,
+        lambda c: claims.start_research(SYSTEM, c.id, c.version),
+    ),
+    "claims.reopen_claim": (
+        _approved,
+        lambda pair: claims.reopen_claim(
+            pair[1], pair[0].claim_id, Claim.get_by_id(pair[0].claim_id).version, "new facts"
         ),
+    ),
+    "claims.transition": (
+        _fresh_claim,
+        lambda c: claims.transition(SYSTEM, c.id, c.version, "in_research"),
+    ),
+    "claims.assign_claim": (
+        _fresh_claim,
+        lambda c: claims.assign_claim(
+            SYSTEM, c.id, c.version, User.get(User.username == "wanda").id
+        ),
+    ),
+    "verdicts.create_rating": (
+        lambda: None,
+        lambda _: verdicts.create_rating(SYSTEM, "Exaggerated", None),
+    ),
+    "verdicts.update_rating": (
+        _rating,
+        lambda r: verdicts.update_rating(SYSTEM, r.id, r.version, label="Correct", numeric=5),
+    ),
+    "verdicts.delete_rating": (
+        lambda: _rating("not-checkable"),
+        lambda r: verdicts.delete_rating(SYSTEM, r.id, r.version),
     ),
     "evidence.update_evidence": (
         _evidence,
@@ -227,6 +277,42 @@ MULTI_WRITERS = {
         2,
     ),
     # One event per evidence item whose check changed (here: now verified in a snapshot).
+    # The verdict (one event) and the claim's move to "verdict proposed" (one event).
+    "verdicts.propose_verdict": (
+        _evidence,
+        lambda e: verdicts.propose_verdict(
+            factories.actor_for(User.get(User.username == "wanda")),
+            e.claim_id,
+            rating_id=_rating().id,
+            confidence_value=70,
+            rationale="Because.",
+        ),
+        2,
+    ),
+    "verdicts.approve_verdict": (
+        _proposed,
+        lambda pair: verdicts.approve_verdict(pair[1], pair[0].id),
+        2,
+    ),
+    "verdicts.reject_verdict": (
+        _proposed,
+        lambda pair: verdicts.reject_verdict(pair[1], pair[0].id, "Find the contract."),
+        2,
+    ),
+    # Two ratings swap places: one event each.
+    "verdicts.move_rating": (_rating, lambda r: verdicts.move_rating(SYSTEM, r.id, 1), 2),
+    # The claim leaves "new" (one event) and the evidence is attached (one event).
+    "evidence.add_evidence": (
+        lambda: (_fresh_claim(), _source()),
+        lambda cs: evidence.add_evidence(
+            factories.actor_for(User.get(User.username == "wanda")),
+            cs[0].id,
+            cs[1].id,
+            excerpt="$48 million",
+            stance="supports",
+        ),
+        2,
+    ),
     "evidence.recheck_quotes": (
         _evidence_then_snapshot,
         lambda e: _in_transaction(lambda: evidence.recheck_quotes(SYSTEM, e.source_id)),
@@ -305,6 +391,18 @@ READERS = {
     "evidence.get_evidence",
     "evidence.source_evidence",
     "evidence.attributed_claims",
+    "claims.actor_role",
+    "claims.workflow_facts",
+    "verdicts.ratings",
+    "verdicts.get_rating",
+    "verdicts.rating_usage",
+    "verdicts.claim_verdicts",
+    "verdicts.get_verdict",
+    "verdicts.evidence_support",
+    "verdicts.my_queue",
+    "verdicts.queue_counts",
+    "verdicts.dashboard",
+    "verdicts.reviewers",
 }
 
 

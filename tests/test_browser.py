@@ -38,7 +38,7 @@ def test_reviewer_signs_in_reads_an_article_and_signs_out(app, live_server, page
     assert nav.get_by_role("link", name="Audit trail").count() == 0
     assert nav.get_by_role("link", name="Users").count() == 0
 
-    page.get_by_role("link", name="A test article").click()
+    page.get_by_role("link", name="A test article").first.click()
     assert page.get_by_role("heading", name="A test article").is_visible()
     assert page.get_by_text("It is 4.5 km long.").is_visible()
     screenshot(page, "article")

@@ -533,9 +533,10 @@ def test_a_pasted_address_is_fetched_archived_and_reused(app, site, reviewer_cli
         "verified",
         snapshot.id,
     )
-    assert [e.action for e in AuditEvent.select().order_by(AuditEvent.id)][-3:] == [
+    assert [e.action for e in AuditEvent.select().order_by(AuditEvent.id)][-4:] == [
         "source.create",
         "snapshot.create",
+        "claim.start",  # evidence starts the research
         "evidence.create",
     ]
     shown = evidence_item(claim_page(reviewer_client, first.id), item.id)
@@ -950,7 +951,8 @@ def test_the_claim_page_runs_as_many_queries_for_12_items_as_for_2(
             sources.add_citation(system, source.id, other.id)
             excerpt = "will cost $48 million" if i % 2 else MISSING
             attach_service(claim, source, excerpt, ("supports", "refutes", "context")[i % 3])
-        claims.attribute_claim(system, claim.id, claim.version, source.id)
+        fresh = Claim.get_by_id(claim.id)  # the first evidence moved it to research
+        claims.attribute_claim(system, claim.id, fresh.version, source.id)
     claim_page(reviewer_client, few.id)  # warm up whatever is loaded once
 
     counts = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claims import extraction
-from claims.models import Article, Claim, Evidence, Quantity, Snapshot, Source
+from claims.models import Article, Claim, Evidence, Quantity, Rating, Snapshot, Source, Verdict
 from claims.services import claims
 
 
@@ -121,4 +121,37 @@ def evidence_json(item: Evidence) -> dict[str, Any]:
         "created_by_id": item.created_by_id,
         "created_at": _instant(item.created_at),
         "version": item.version,
+    }
+
+
+def rating_json(rating: Rating) -> dict[str, Any]:
+    """One step of the rating scale."""
+    return {
+        "id": rating.id,
+        "slug": rating.slug,
+        "label": rating.label,
+        "numeric": rating.numeric,
+        "position": rating.position,
+        "description": rating.description,
+        "version": rating.version,
+    }
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    """A verdict with its rating, its state in the four-eyes decision and its confidence."""
+    return {
+        "id": verdict.id,
+        "claim_id": verdict.claim_id,
+        "rating": rating_json(verdict.rating),
+        "confidence": verdict.confidence,
+        "suggested_confidence": verdict.suggested_confidence,
+        "rationale": verdict.rationale,
+        "state": verdict.state,
+        "current": bool(verdict.current),
+        "author_id": verdict.author_id,
+        "approver_id": verdict.approver_id,
+        "review_comment": verdict.review_comment,
+        "created_at": _instant(verdict.created_at),
+        "decided_at": _instant(verdict.decided_at),
+        "version": verdict.version,
     }

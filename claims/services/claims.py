@@ -9,11 +9,11 @@ from typing import Any
 
 import peewee
 
-from claims import audit, extraction
+from claims import audit, extraction, workflow
 from claims.anchoring import Anchor, anchor
 from claims.audit import Actor
 from claims.db import db, utcnow
-from claims.errors import ConflictError, NotFoundError, ValidationError
+from claims.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from claims.models import (
     CLAIM_KINDS,
     CLAIM_STATUSES,
@@ -22,9 +22,11 @@ from claims.models import (
     STATEMENT_MAX,
     Article,
     Claim,
+    Evidence,
     Quantity,
     Source,
     User,
+    Verdict,
     field_values,
 )
 from claims.text import one_line
@@ -215,10 +217,12 @@ def _save(
     action: str,
     before: dict[str, Any],
     quantities: list[extraction.ExtractedQuantity] | None = None,
+    extra: dict[str, Any] | None = None,
     **values: Any,
 ) -> Claim:
     """Write new values if the version still matches (compare-and-set), with one audit event;
-    `quantities`, when given, replace the claim's figures in the same step."""
+    `quantities`, when given, replace the claim's figures in the same step; `extra` adds what
+    the event should say beyond the fields (a reason, a comment)."""
     values = {**values, "version": claim.version + 1, "updated_at": utcnow()}
     updated = (
         Claim.update(**values)
@@ -243,6 +247,8 @@ def _save(
         before = {**before, "quantities": [extraction.quantity_json(q) for q in old_figures]}
         after["quantities"] = [extraction.quantity_json(q) for q in new_figures]
     old, new = audit.changes(before, after)
+    if extra:
+        new = {**new, **extra}
     audit.record(
         actor,
         action,
@@ -253,6 +259,45 @@ def _save(
         parent=("article", fresh.article_id),
     )
     return fresh
+
+
+def save_claim(
+    actor: Actor, claim: Claim, action: str, extra: dict[str, Any] | None = None, **values: Any
+) -> Claim:
+    """Write new values to a claim read inside the caller's transaction, if nobody changed it
+    since (compare-and-set on its version), with one audit event.
+
+    Raises ConflictError if it changed meanwhile.
+    """
+    return _save(actor, claim, action, field_values(claim), extra=extra, **values)
+
+
+def actor_role(actor: Actor) -> str:
+    """The role the actor holds now (read from the database: a role just taken away counts);
+    commands run on the server itself act as an admin."""
+    if actor.user_id is None:
+        return "admin"
+    user = User.get_or_none(User.id == actor.user_id)
+    if user is None or not user.active:
+        raise PermissionDeniedError("This account cannot act.")
+    return str(user.role)
+
+
+def workflow_facts(actor: Actor, claim: Claim) -> workflow.Facts:
+    """What the workflow's guards need to know, read in two small queries."""
+    pending = (
+        Verdict.select(Verdict.author)
+        .where((Verdict.claim == claim.id) & (Verdict.state == "proposed"))
+        .order_by(Verdict.id.desc())
+        .first()
+    )
+    return workflow.Facts(
+        role=actor_role(actor),
+        evidence=Evidence.select().where(Evidence.claim == claim.id).count(),
+        pending_verdict=pending is not None,
+        verdict_author=pending.author_id if pending is not None else None,
+        actor_id=actor.user_id,
+    )
 
 
 def _clean_statement(statement: str) -> str:
@@ -358,14 +403,13 @@ def dismiss_claim(actor: Actor, claim_id: int, version: int, reason: str) -> Cla
         raise ValidationError(f"A reason is at most {NOTE_MAX} characters.", field="reason")
     with db.atomic():
         claim = _locked(claim_id, version)
-        if claim.status == "dismissed":
-            raise ConflictError("This claim is already dismissed.")
+        target = workflow.check("dismiss", claim.status, workflow_facts(actor, claim))
         return _save(
             actor,
             claim,
             "claim.dismiss",
             field_values(claim),
-            status="dismissed",
+            status=target,
             dismissed_reason=reason,
             dismissed_by=actor.user_id,
         )
@@ -375,17 +419,86 @@ def restore_claim(actor: Actor, claim_id: int, version: int) -> Claim:
     """Bring a dismissed claim back to the worklist. Raises ConflictError if it is not dismissed."""
     with db.atomic():
         claim = _locked(claim_id, version)
-        if claim.status != "dismissed":
-            raise ConflictError("Only a dismissed claim can be restored.")
+        target = workflow.check("restore", claim.status, workflow_facts(actor, claim))
         return _save(
             actor,
             claim,
             "claim.restore",
             field_values(claim),
-            status="new",
+            status=target,
             dismissed_reason=None,
             dismissed_by=None,
         )
+
+
+def start_research(actor: Actor, claim_id: int, version: int) -> Claim:
+    """Move a new claim to research. Raises ConflictError if it is not new or changed."""
+    with db.atomic():
+        claim = _locked(claim_id, version)
+        target = workflow.check("start", claim.status, workflow_facts(actor, claim))
+        return _save(actor, claim, "claim.start", field_values(claim), status=target)
+
+
+def reopen_claim(actor: Actor, claim_id: int, version: int, reason: str) -> Claim:
+    """Send an approved claim back to research (an editor's decision, with the reason); its
+    published verdict stays current until a new one is approved.
+
+    Raises ValidationError without a reason, PermissionDeniedError below editor, ConflictError.
+    """
+    reason = one_line(reason)
+    if not reason:
+        raise ValidationError("Say why the claim is reopened.", field="reason")
+    if len(reason) > NOTE_MAX:
+        raise ValidationError(f"A reason is at most {NOTE_MAX} characters.", field="reason")
+    with db.atomic():
+        claim = _locked(claim_id, version)
+        target = workflow.check("reopen", claim.status, workflow_facts(actor, claim))
+        return _save(
+            actor, claim, "claim.reopen", field_values(claim), extra={"reason": reason},
+            status=target,
+        )  # fmt: skip
+
+
+def transition(actor: Actor, claim_id: int, version: int, to: str, reason: str = "") -> Claim:
+    """Move a claim to state `to` by the one plain move that leads there (start, dismiss,
+    restore, reopen); verdicts are proposed and decided through their own calls.
+
+    Raises ConflictError for an illegal move or a stale version, PermissionDeniedError,
+    ValidationError for a missing reason.
+    """
+    claim = get_claim(claim_id)
+    move = workflow.move_for(claim.status, to)
+    if move == "start":
+        return start_research(actor, claim_id, version)
+    if move == "dismiss":
+        return dismiss_claim(actor, claim_id, version, reason)
+    if move == "restore":
+        return restore_claim(actor, claim_id, version)
+    return reopen_claim(actor, claim_id, version, reason)
+
+
+def assign_claim(actor: Actor, claim_id: int, version: int, assignee_id: int | None) -> Claim:
+    """Assign a claim to a reviewer (or nobody). Reviewers may take a claim or let it go;
+    editors assign anyone.
+
+    Raises PermissionDeniedError, ValidationError for an inactive account, ConflictError.
+    """
+    role = actor_role(actor)
+    with db.atomic():
+        claim = _locked(claim_id, version)
+        if workflow.ROLE_RANK[role] < workflow.ROLE_RANK["editor"]:
+            mine = {None, actor.user_id}
+            if assignee_id not in mine or claim.assignee_id not in mine:
+                raise PermissionDeniedError(
+                    "Reviewers can take a claim or let it go; an editor assigns others."
+                )
+        if assignee_id is not None:
+            user = User.get_or_none((User.id == assignee_id) & (User.active == True))  # noqa: E712
+            if user is None:
+                raise ValidationError("Assign the claim to an active account.", field="assignee")
+        if claim.assignee_id == assignee_id:
+            return claim
+        return _save(actor, claim, "claim.assign", field_values(claim), assignee=assignee_id)
 
 
 def split_claim(actor: Actor, claim_id: int, version: int, at: int) -> tuple[Claim, Claim]:
@@ -398,6 +511,8 @@ def split_claim(actor: Actor, claim_id: int, version: int, at: int) -> tuple[Cla
         claim = _locked(claim_id, version)
         if claim.status == "dismissed":
             raise ConflictError("A dismissed claim cannot be split; restore it first.")
+        if claim.status not in ("new", "in_research"):
+            raise ConflictError("A claim with a verdict keeps its words; it cannot be split.")
         article = Article.get_by_id(claim.article_id)
         if not claim.start < at < claim.end:
             raise ValidationError("Split inside the claim's words.", field="at")
@@ -447,6 +562,12 @@ def merge_claims(actor: Actor, article_id: int, claim_ids: list[int]) -> Claim:
             raise ValidationError("Only claims of this article can be merged.", field="claims")
         if any(c.status == "dismissed" for c in parts):
             raise ValidationError("A dismissed claim cannot be merged.", field="claims")
+        if any(c.status not in workflow.MOVES["dismiss"].sources for c in parts):
+            raise ValidationError(
+                "Only new or researched claims can be merged; a claim with a verdict keeps "
+                "its words.",
+                field="claims",
+            )
         article = Article.get_by_id(article_id)
         start, end = min(c.start for c in parts), max(c.end for c in parts)
         if end - start > QUOTE_MAX:

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import peewee
 
-from claims import audit, quotes
+from claims import audit, quotes, workflow
 from claims.audit import Actor
 from claims.db import db, utcnow
 from claims.errors import ConflictError, NotFoundError, ValidationError
@@ -27,6 +27,7 @@ from claims.models import (
     User,
     field_values,
 )
+from claims.services.claims import save_claim, workflow_facts
 from claims.text import one_line
 
 # Older snapshots searched for an excerpt missing from the newest one.
@@ -202,6 +203,10 @@ def add_evidence(
         if source is None:
             raise NotFoundError("No such source.", field="source")
         check = check_quote(source.id, values["excerpt"])
+        if claim.status == "new":
+            # Evidence is research: the claim leaves the "new" pile (its own audit event).
+            target = workflow.check("start", claim.status, workflow_facts(actor, claim))
+            save_claim(actor, claim, "claim.start", status=target)
         item = Evidence.create(
             claim=claim.id,
             source=source.id,

@@ -17,11 +17,13 @@ from claims.export.records import (
     article_json,
     claims_json,
     evidence_json,
+    rating_json,
     snapshot_json,
     source_json,
+    verdict_json,
 )
-from claims.models import Source, User
-from claims.services import articles, claims, evidence, sources
+from claims.models import Rating, Source, User
+from claims.services import articles, claims, evidence, sources, verdicts
 from claims.views.access import allow, current_actor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -430,5 +432,94 @@ def attribute_claim(claim_id: int) -> ResponseReturnValue:
         raise ValidationError("Send 'source_id' (null to unlink).", field="source_id")
     claim = claims.attribute_claim(
         current_actor(), claim_id, _version(body, "claim"), _int_field(body, "source_id")
+    )
+    return jsonify(claims_json([claim])[0])
+
+
+@bp.route("/ratings")
+@allow("reviewer")
+def list_ratings() -> ResponseReturnValue:
+    return jsonify({"ratings": [rating_json(r) for r in verdicts.ratings()]})
+
+
+def _rating(body: dict[str, Any]) -> Rating:
+    """The rating named by id or by slug. Raises ValidationError if it is not on the scale."""
+    value = body.get("rating")
+    scale = verdicts.ratings()
+    for rating in scale:
+        if (value == rating.id and not isinstance(value, bool)) or value == rating.slug:
+            return rating
+    raise ValidationError(
+        f"rating must be one of: {', '.join(r.slug for r in scale)} (or its id).", field="rating"
+    )
+
+
+@bp.route("/claims/<id:claim_id>/verdicts")
+@allow("reviewer")
+def list_verdicts(claim_id: int) -> ResponseReturnValue:
+    claims.get_claim(claim_id)
+    return jsonify({"verdicts": [verdict_json(v) for v in verdicts.claim_verdicts(claim_id)]})
+
+
+@bp.route("/claims/<id:claim_id>/verdicts", methods=["POST"])
+@allow("reviewer")
+def propose_verdict(claim_id: int) -> ResponseReturnValue:
+    body = json_body()
+    rating = _rating(body)
+    version = body.get("version")
+    if version is not None:
+        version = _version(body, "claim")
+    verdict = verdicts.propose_verdict(
+        current_actor(),
+        claim_id,
+        rating_id=rating.id,
+        confidence_value=body.get("confidence"),  # type: ignore[arg-type]  # checked there
+        rationale=text_field(body, "rationale", required=True) or "",
+        version=version,
+    )
+    support = verdicts.evidence_support(claim_id)
+    data = verdict_json(verdict)
+    data["support"] = round(support.share, 4)
+    return jsonify(data), 201
+
+
+@bp.route("/verdicts/<id:verdict_id>/approve", methods=["POST"])
+@allow("editor")
+def approve_verdict(verdict_id: int) -> ResponseReturnValue:
+    return jsonify(verdict_json(verdicts.approve_verdict(current_actor(), verdict_id)))
+
+
+@bp.route("/verdicts/<id:verdict_id>/reject", methods=["POST"])
+@allow("editor")
+def reject_verdict(verdict_id: int) -> ResponseReturnValue:
+    body = json_body()
+    verdict = verdicts.reject_verdict(
+        current_actor(), verdict_id, text_field(body, "comment", required=True) or ""
+    )
+    return jsonify(verdict_json(verdict))
+
+
+@bp.route("/claims/<id:claim_id>/transition", methods=["POST"])
+@allow("reviewer")
+def transition_claim(claim_id: int) -> ResponseReturnValue:
+    body = json_body()
+    claim = claims.transition(
+        current_actor(),
+        claim_id,
+        _version(body, "claim"),
+        text_field(body, "to", required=True) or "",
+        text_field(body, "reason") or "",
+    )
+    return jsonify(claims_json([claim])[0])
+
+
+@bp.route("/claims/<id:claim_id>/assignee", methods=["PUT"])
+@allow("reviewer")
+def assign_claim(claim_id: int) -> ResponseReturnValue:
+    body = json_body()
+    if "assignee_id" not in body:
+        raise ValidationError("Send 'assignee_id' (null to unassign).", field="assignee_id")
+    claim = claims.assign_claim(
+        current_actor(), claim_id, _version(body, "claim"), _int_field(body, "assignee_id")
     )
     return jsonify(claims_json([claim])[0])

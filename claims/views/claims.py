@@ -9,23 +9,28 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from claims import audit, graph
+from claims import audit, graph, workflow
 from claims.anchoring import word_boundaries
 from claims.config import fetch_options
 from claims.errors import ClaimsError, ConflictError
 from claims.forms import (
     SOURCE_KIND_LABELS,
+    AssignForm,
     AttributionForm,
     ClaimEditForm,
+    ConfirmForm,
     DismissForm,
     EvidenceEditForm,
     EvidenceForm,
+    ReasonForm,
+    RejectForm,
     SplitForm,
+    VerdictForm,
     VersionForm,
     carry_version,
 )
 from claims.models import Claim, Evidence
-from claims.services import claims, evidence, sources
+from claims.services import claims, evidence, sources, verdicts
 from claims.services.sources import Provenance
 from claims.views.access import allow, current_actor
 from claims.views.articles import TIMELINE_LENGTH, form_error, short
@@ -94,57 +99,96 @@ def provenance_layout(claim: Claim, prov: Provenance) -> graph.Layout:
     return graph.layout(root, nodes, edges)
 
 
+def _versioned(form_class: type, claim: Claim, **kwargs: Any) -> Any:
+    form = form_class(formdata=None, **kwargs)
+    form.version.data = claim.version
+    return form
+
+
+def verdict_form(claim: Claim, submitted: bool = False) -> VerdictForm:
+    """The propose-a-verdict form, its ratings from the scale (data, not code)."""
+    form = VerdictForm() if submitted else _versioned(VerdictForm, claim)
+    form.rating.choices = [(r.id, r.label) for r in verdicts.ratings()]
+    return form
+
+
+def assign_form(claim: Claim, submitted: bool = False) -> AssignForm:
+    """Reviewers choose between themselves and nobody; editors choose anyone active."""
+    form = AssignForm() if submitted else _versioned(AssignForm, claim)
+    if not submitted:
+        form.assignee.data = claim.assignee_id
+    choices: list[tuple[Any, str]] = [("", "Nobody")]
+    if current_user.has_role("editor"):
+        choices += [(u.id, u.display_name) for u in verdicts.reviewers()]
+    else:
+        choices.append((current_user.id, f"Me ({current_user.display_name})"))
+        if claim.assignee_id not in (None, current_user.id) and claim.assignee is not None:
+            choices.append((claim.assignee_id, claim.assignee.display_name))
+    form.assignee.choices = choices
+    return form
+
+
 def _page(
     claim: Claim,
     *,
-    edit_form: ClaimEditForm | None = None,
-    dismiss_form: DismissForm | None = None,
-    restore_form: VersionForm | None = None,
-    split_form: SplitForm | None = None,
-    evidence_form: EvidenceForm | None = None,
-    attribution_form: AttributionForm | None = None,
     status: int = 200,
     conflict: Claim | None = None,
+    **forms: Any,
 ) -> ResponseReturnValue:
-    if edit_form is None:
-        edit_form = ClaimEditForm(formdata=None, obj=claim)
-        edit_form.version.data = claim.version
-    if dismiss_form is None:
-        dismiss_form = DismissForm(formdata=None)
-        dismiss_form.version.data = claim.version
-    if restore_form is None:
-        restore_form = VersionForm(formdata=None)
-        restore_form.version.data = claim.version
+    """The claim's page; `forms` holds the submitted form (as typed) in its slot, every other
+    form is fresh."""
+    defaults: dict[str, Callable[[], Any]] = {
+        "edit_form": lambda: _versioned(ClaimEditForm, claim, obj=claim),
+        "dismiss_form": lambda: _versioned(DismissForm, claim),
+        "restore_form": lambda: _versioned(VersionForm, claim),
+        "start_form": lambda: _versioned(VersionForm, claim),
+        "reopen_form": lambda: _versioned(ReasonForm, claim),
+        "split_form": lambda: _split_form(claim),
+        "evidence_form": lambda: EvidenceForm(formdata=None),
+        "verdict_form": lambda: verdict_form(claim),
+        "reject_form": lambda: RejectForm(formdata=None),
+        "assign_form": lambda: assign_form(claim),
+        "approve_form": lambda: ConfirmForm(formdata=None),
+        "attribution_form": lambda: None,
+    }
+    for slot, make in defaults.items():
+        if forms.get(slot) is None:
+            forms[slot] = make()
     items = evidence.claim_evidence(claim.id)
     prov = sources.provenance(claim.attributed_source_id, [e.source_id for e in items])
-    if attribution_form is None:
-        attribution_form = AttributionForm(formdata=None)
-        attribution_form.version.data = claim.version
+    if forms["attribution_form"] is None:
+        form = forms["attribution_form"] = _versioned(AttributionForm, claim)
         if prov.attributed is not None:
-            attribution_form.source.data = f"#{prov.attributed.id} — {prov.attributed.title}"
+            form.source.data = f"#{prov.attributed.id} — {prov.attributed.title}"
     history = None
     if current_user.has_role("editor"):
         history = audit.history("claim", claim.id, limit=TIMELINE_LENGTH)
-    latest = prov.latest
+    actor = current_actor()
+    facts = claims.workflow_facts(actor, claim)
+    history_of_verdicts = verdicts.claim_verdicts(claim.id)
+    support = verdicts.evidence_support(claim.id)
     return (
         render_template(
             "claims/show.html",
             claim=claim,
             quantities=claims.quantities_of([claim])[claim.id],
-            edit_form=edit_form,
-            dismiss_form=dismiss_form,
-            restore_form=restore_form,
-            split_form=split_form or _split_form(claim),
             history=history,
             conflict=conflict,
             evidence_groups=evidence.by_stance(items),
             evidence_count=len(items),
-            latest=latest,
-            evidence_form=evidence_form or EvidenceForm(formdata=None),
-            attribution_form=attribution_form,
+            evidence_by_id={e.id: e for e in items},
+            latest=prov.latest,
             provenance=prov,
             graph_layout=provenance_layout(claim, prov) if prov.sources else None,
             picker=sources.recent_sources(),
+            moves={m.name for m in workflow.allowed(claim.status, facts)},
+            facts=facts,
+            verdicts=history_of_verdicts,
+            pending=next((v for v in history_of_verdicts if v.state == "proposed"), None),
+            current=next((v for v in history_of_verdicts if v.current), None),
+            support=support,
+            scale=verdicts.ratings(),
+            **forms,
         ),
         status,
     )
@@ -156,7 +200,7 @@ def show(claim_id: int) -> ResponseReturnValue:
     return _page(claims.get_claim(claim_id))
 
 
-FormSlot = ClaimEditForm | DismissForm | VersionForm | SplitForm | EvidenceForm | AttributionForm
+FormSlot = Any
 
 
 def _submit(
@@ -175,14 +219,15 @@ def _submit(
         result = action()
     except ConflictError as exc:
         form.form_errors.append(exc.message)
-        carry_version(form, claim.version)
+        if hasattr(form, "version"):
+            carry_version(form, claim.version)
         # The edit form shows the reviewer's text beside the current one.
         return _page(
             claim, **{slot: form}, status=409, conflict=claim if slot == "edit_form" else None
         )
     except ClaimsError as exc:
         form_error(form, exc)
-        return _page(claim, **{slot: form}, status=422)
+        return _page(claim, **{slot: form}, status=exc.status)
     flash(done(result), "success")
     return redirect(url_for("claims.show", claim_id=claim.id))
 
@@ -388,3 +433,105 @@ def remove_evidence(evidence_id: int) -> ResponseReturnValue:
         return _evidence_page(item, edit, 409)
     flash("Evidence removed; the audit trail keeps what it said.", "success")
     return redirect(url_for("claims.show", claim_id=item.claim_id) + "#evidence")
+
+
+@bp.route("/<id:claim_id>/verdicts", methods=["POST"])
+@allow("reviewer")
+def propose(claim_id: int) -> ResponseReturnValue:
+    claim = claims.get_claim(claim_id)
+    form = verdict_form(claim, submitted=True)
+    return _submit(
+        claim,
+        form,
+        "verdict_form",
+        lambda: verdicts.propose_verdict(
+            current_actor(),
+            claim.id,
+            rating_id=form.rating.data or 0,
+            confidence_value=form.confidence.data if form.confidence.data is not None else -1,
+            rationale=form.rationale.data or "",
+            version=form.version.data,
+        ),
+        lambda v: (
+            f"Verdict proposed: {v.rating.label}, confidence {v.confidence}. An editor "
+            "decides next."
+        ),
+    )
+
+
+@bp.route("/verdicts/<id:verdict_id>/approve", methods=["POST"])
+@allow("editor")
+def approve(verdict_id: int) -> ResponseReturnValue:
+    verdict = verdicts.get_verdict(verdict_id)
+    claim = claims.get_claim(verdict.claim_id)
+    form = ConfirmForm()
+    return _submit(
+        claim,
+        form,
+        "approve_form",
+        lambda: verdicts.approve_verdict(current_actor(), verdict.id),
+        lambda v: f"Approved: {v.rating.label}. The verdict is published.",
+    )
+
+
+@bp.route("/verdicts/<id:verdict_id>/reject", methods=["POST"])
+@allow("editor")
+def reject(verdict_id: int) -> ResponseReturnValue:
+    verdict = verdicts.get_verdict(verdict_id)
+    claim = claims.get_claim(verdict.claim_id)
+    form = RejectForm()
+    return _submit(
+        claim,
+        form,
+        "reject_form",
+        lambda: verdicts.reject_verdict(current_actor(), verdict.id, form.comment.data or ""),
+        lambda _: "Sent back to research with your comment.",
+    )
+
+
+@bp.route("/<id:claim_id>/start", methods=["POST"])
+@allow("reviewer")
+def start(claim_id: int) -> ResponseReturnValue:
+    claim = claims.get_claim(claim_id)
+    form = VersionForm()
+    return _submit(
+        claim,
+        form,
+        "start_form",
+        lambda: claims.start_research(current_actor(), claim.id, form.version.data or 0),
+        lambda _: "Research started.",
+    )
+
+
+@bp.route("/<id:claim_id>/reopen", methods=["POST"])
+@allow("editor")
+def reopen(claim_id: int) -> ResponseReturnValue:
+    claim = claims.get_claim(claim_id)
+    form = ReasonForm()
+    return _submit(
+        claim,
+        form,
+        "reopen_form",
+        lambda: claims.reopen_claim(
+            current_actor(), claim.id, form.version.data or 0, form.reason.data or ""
+        ),
+        lambda _: (
+            "Reopened: back in research. The published verdict stands until a new one is approved."
+        ),
+    )
+
+
+@bp.route("/<id:claim_id>/assign", methods=["POST"])
+@allow("reviewer")
+def assign(claim_id: int) -> ResponseReturnValue:
+    claim = claims.get_claim(claim_id)
+    form = assign_form(claim, submitted=True)
+    return _submit(
+        claim,
+        form,
+        "assign_form",
+        lambda: claims.assign_claim(
+            current_actor(), claim.id, form.version.data or 0, form.assignee.data
+        ),
+        lambda c: f"Assigned to {c.assignee.display_name}." if c.assignee_id else "Unassigned.",
+    )

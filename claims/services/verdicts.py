@@ -1,0 +1,528 @@
+"""Verdicts and the rating scale: proposing a verdict with a confidence, the four-eyes
+decision, the suggested confidence, and the scale admins edit. Every change of a claim's state
+passes `claims.workflow.check` first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import peewee
+
+from claims import audit, confidence, workflow
+from claims.audit import Actor
+from claims.db import db, utcnow
+from claims.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from claims.models import (
+    CLAIM_STATUSES,
+    NOTE_MAX,
+    Article,
+    Claim,
+    Evidence,
+    Rating,
+    Source,
+    User,
+    Verdict,
+    field_values,
+)
+from claims.services.claims import actor_role, get_claim, save_claim, workflow_facts
+from claims.text import one_line
+
+RATIONALE_MAX = NOTE_MAX
+COMMENT_MAX = NOTE_MAX
+RATING_LABEL_MAX = 80
+QUEUE_PER_STATE = 50
+
+
+# The scale -------------------------------------------------------------------------------------
+
+
+def ratings() -> list[Rating]:
+    """The rating scale in its order."""
+    return list(Rating.select().order_by(Rating.position, Rating.id))
+
+
+def get_rating(rating_id: int) -> Rating:
+    """Return one rating. Raises NotFoundError."""
+    rating = Rating.get_or_none(Rating.id == rating_id)
+    if rating is None:
+        raise NotFoundError("No such rating.", field="rating")
+    return rating
+
+
+def rating_usage() -> dict[int, int]:
+    """How many verdicts use each rating, in one query."""
+    rows = (
+        Verdict.select(Verdict.rating, peewee.fn.COUNT(Verdict.id))
+        .group_by(Verdict.rating)
+        .tuples()
+    )
+    return {int(r): int(n) for r, n in cast(Iterable[tuple[int, int]], rows)}
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor_role(actor) != "admin":
+        raise PermissionDeniedError("Only an admin can change the rating scale.")
+
+
+def _clean_rating(label: str, numeric: int | None, description: str) -> dict[str, Any]:
+    label = one_line(label)
+    if not label:
+        raise ValidationError("A rating needs a label.", field="label")
+    if len(label) > RATING_LABEL_MAX:
+        raise ValidationError(f"A label is at most {RATING_LABEL_MAX} characters.", field="label")
+    if numeric is not None and not 1 <= numeric <= 5:
+        raise ValidationError(
+            "The numeric value is 1 (false) to 5 (true), or none.", field="numeric"
+        )
+    description = (description or "").strip()
+    if len(description) > NOTE_MAX:
+        raise ValidationError(f"At most {NOTE_MAX:,} characters.", field="description")
+    return {"label": label, "numeric": numeric, "description": description}
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40] or "rating"
+
+
+def create_rating(actor: Actor, label: str, numeric: int | None, description: str = "") -> Rating:
+    """Add a rating at the end of the scale (admins). Raises ValidationError, ConflictError."""
+    _require_admin(actor)
+    values = _clean_rating(label, numeric, description)
+    with db.atomic():
+        slug = _slug(values["label"])
+        if Rating.select().where(Rating.slug == slug).exists():
+            raise ConflictError("The scale already has a rating of that name.", field="label")
+        last = Rating.select(peewee.fn.MAX(Rating.position)).scalar() or 0
+        rating = Rating.create(slug=slug, position=last + 10, **values)
+        audit.record(actor, "rating.create", "rating", rating.id, after=field_values(rating))
+    return rating
+
+
+def update_rating(
+    actor: Actor,
+    rating_id: int,
+    version: int,
+    *,
+    label: str,
+    numeric: int | None,
+    description: str = "",
+) -> Rating:
+    """Relabel a rating or change its value (admins), if unchanged since `version`; its slug,
+    which published reviews may name, stays. Raises ValidationError, ConflictError."""
+    _require_admin(actor)
+    values = _clean_rating(label, numeric, description)
+    with db.atomic():
+        rating = get_rating(rating_id)
+        if rating.version != version:
+            raise ConflictError("Someone else changed this rating since you opened it.")
+        before = field_values(rating)
+        if all(before[k] == v for k, v in values.items()):
+            return rating
+        updated = (
+            Rating.update(**values, version=version + 1)
+            .where((Rating.id == rating_id) & (Rating.version == version))
+            .execute()
+        )
+        if updated != 1:
+            raise ConflictError("Someone else changed this rating at the same moment.")
+        fresh = Rating.get_by_id(rating_id)
+        old, new = audit.changes(before, field_values(fresh))
+        audit.record(actor, "rating.update", "rating", rating_id, before=old, after=new)
+        return fresh
+
+
+def move_rating(actor: Actor, rating_id: int, offset: int) -> list[Rating]:
+    """Move a rating up (-1) or down (+1) the scale: it swaps places with its neighbour (one
+    audit event for each of the two). Returns the scale."""
+    _require_admin(actor)
+    with db.atomic():
+        scale = ratings()
+        index = next((i for i, r in enumerate(scale) if r.id == rating_id), None)
+        if index is None:
+            raise NotFoundError("No such rating.")
+        other = index + (1 if offset > 0 else -1)
+        if not 0 <= other < len(scale):
+            return scale
+        a, b = scale[index], scale[other]
+        # Positions may repeat after edits elsewhere: spread them out, then swap.
+        positions = [(i + 1) * 10 for i in range(len(scale))]
+        for row, position in ((a, positions[other]), (b, positions[index])):
+            Rating.update(position=position, version=row.version + 1).where(
+                Rating.id == row.id
+            ).execute()
+            audit.record(
+                actor,
+                "rating.move",
+                "rating",
+                row.id,
+                before={"position": row.position},
+                after={"position": position},
+            )
+        return ratings()
+
+
+def delete_rating(actor: Actor, rating_id: int, version: int) -> Rating:
+    """Remove a rating no verdict uses (admins). Raises ConflictError when it is in use."""
+    _require_admin(actor)
+    with db.atomic():
+        rating = get_rating(rating_id)
+        if rating.version != version:
+            raise ConflictError("Someone else changed this rating since you opened it.")
+        used = Verdict.select().where(Verdict.rating == rating_id).count()
+        if used:
+            raise ConflictError(
+                f"“{rating.label}” is used by {used} verdict{'s' if used != 1 else ''}; "
+                "relabel it instead of deleting it."
+            )
+        before = field_values(rating)
+        rating.delete_instance()
+        audit.record(actor, "rating.delete", "rating", rating_id, before=before)
+    return rating
+
+
+# Verdicts --------------------------------------------------------------------------------------
+
+
+def claim_verdicts(claim_id: int) -> list[Verdict]:
+    """A claim's whole verdict history, newest first, with ratings, authors and approvers."""
+    approver = User.alias()
+    return list(
+        Verdict.select(Verdict, Rating, User, approver)
+        .join(Rating)
+        .switch(Verdict)
+        .join(User, on=Verdict.author == User.id)
+        .switch(Verdict)
+        .join(approver, peewee.JOIN.LEFT_OUTER, on=Verdict.approver == approver.id)
+        .where(Verdict.claim == claim_id)
+        .order_by(Verdict.id.desc())
+    )
+
+
+def get_verdict(verdict_id: int) -> Verdict:
+    """Return one verdict with its rating. Raises NotFoundError."""
+    verdict = Verdict.select(Verdict, Rating).join(Rating).where(Verdict.id == verdict_id).first()
+    if verdict is None:
+        raise NotFoundError("No such verdict.")
+    return verdict
+
+
+def evidence_support(claim_id: int) -> confidence.Support:
+    """The claim's evidence weighed by the confidence formula (one query)."""
+    rows = (
+        Evidence.select(Evidence.id, Evidence.stance, Evidence.quote_verified, Source.reliability)
+        .join(Source)
+        .where(Evidence.claim == claim_id)
+        .order_by(Evidence.id)
+        .tuples()
+    )
+    return confidence.support(
+        confidence.Item(stance, reliability, verified, evidence_id)
+        for evidence_id, stance, verified, reliability in cast(
+            Iterable[tuple[int, str, str, int | None]], rows
+        )
+    )
+
+
+def _confidence(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ValidationError("Confidence is a whole number from 0 to 100.", field="confidence")
+    return value
+
+
+def propose_verdict(
+    actor: Actor,
+    claim_id: int,
+    *,
+    rating_id: int,
+    confidence_value: int,
+    rationale: str,
+    version: int | None = None,
+) -> Verdict:
+    """A reviewer's verdict on a claim: a rating on the scale, a confidence 0-100 and a
+    rationale (Markdown); the claim moves to "verdict proposed". With `version`, the claim
+    must be unchanged since it was read.
+
+    Raises ValidationError (confidence, rating, rationale), ConflictError (the claim is
+    dismissed, already has a verdict waiting or is approved; stale version), NotFoundError.
+    """
+    if actor.user_id is None:
+        raise ValidationError("A verdict is proposed by a user.")
+    confidence_value = _confidence(confidence_value)
+    rationale = (rationale or "").replace("\r\n", "\n").strip()
+    if not rationale:
+        raise ValidationError("Explain the verdict in the rationale.", field="rationale")
+    if len(rationale) > RATIONALE_MAX:
+        raise ValidationError(
+            f"A rationale is at most {RATIONALE_MAX:,} characters.", field="rationale"
+        )
+    with db.atomic():
+        rating = get_rating(rating_id)
+        claim = get_claim(claim_id)
+        if version is not None and claim.version != version:
+            raise ConflictError("Someone else changed this claim since you opened it.")
+        facts = workflow_facts(actor, claim)
+        target = workflow.check("propose", claim.status, facts)
+        suggested = evidence_support(claim.id).suggest(rating.numeric)
+        verdict = Verdict.create(
+            claim=claim.id,
+            rating=rating.id,
+            confidence=confidence_value,
+            suggested_confidence=suggested,
+            rationale=rationale,
+            author=actor.user_id,
+        )
+        after = field_values(verdict)
+        after["rating_label"] = rating.label
+        audit.record(
+            actor, "verdict.propose", "verdict", verdict.id, after=after, parent=("claim", claim.id)
+        )
+        save_claim(actor, claim, "claim.propose", status=target)
+    return get_verdict(verdict.id)
+
+
+def _decide(actor: Actor, verdict_id: int, move: str) -> tuple[Verdict, Claim, str]:
+    verdict = get_verdict(verdict_id)
+    if verdict.state != "proposed":
+        raise ConflictError(f"This verdict was already {verdict.state}.")
+    claim = get_claim(verdict.claim_id)
+    target = workflow.check(move, claim.status, workflow_facts(actor, claim))
+    pending = (
+        Verdict.select(Verdict.id)
+        .where((Verdict.claim == claim.id) & (Verdict.state == "proposed"))
+        .order_by(Verdict.id.desc())
+        .scalar()
+    )
+    if pending != verdict.id:
+        raise ConflictError("A newer verdict is waiting on this claim; decide that one.")
+    return verdict, claim, target
+
+
+def _close(verdict: Verdict, state: str, actor: Actor, comment: str | None) -> None:
+    updated = (
+        Verdict.update(
+            state=state,
+            approver=actor.user_id,
+            review_comment=comment,
+            decided_at=utcnow(),
+            current=state == "approved",
+            updated_at=utcnow(),
+            version=verdict.version + 1,
+        )
+        .where((Verdict.id == verdict.id) & (Verdict.state == "proposed"))
+        .execute()
+    )
+    if updated != 1:
+        raise ConflictError("Someone else decided this verdict at the same moment.")
+
+
+def approve_verdict(actor: Actor, verdict_id: int) -> Verdict:
+    """An editor who is not its author approves a proposed verdict: it becomes the claim's
+    current verdict (the one published) and the claim is approved.
+
+    Raises PermissionDeniedError (not an editor, or the author: four eyes), ConflictError (not
+    proposed, no evidence, decided meanwhile), NotFoundError.
+    """
+    with db.atomic():
+        verdict, claim, target = _decide(actor, verdict_id, "approve")
+        before = field_values(verdict)
+        previous = list(
+            Verdict.select().where((Verdict.claim == claim.id) & (Verdict.current == True))  # noqa: E712
+        )
+        for old in previous:
+            Verdict.update(current=False).where(Verdict.id == old.id).execute()
+            audit.record(
+                actor,
+                "verdict.supersede",
+                "verdict",
+                old.id,
+                before={"current": True},
+                after={"current": False, "superseded_by": verdict.id},
+                parent=("claim", claim.id),
+            )
+        _close(verdict, "approved", actor, None)
+        fresh = get_verdict(verdict.id)
+        old_values, new_values = audit.changes(before, field_values(fresh))
+        audit.record(
+            actor,
+            "verdict.approve",
+            "verdict",
+            verdict.id,
+            before=old_values,
+            after=new_values,
+            parent=("claim", claim.id),
+        )
+        save_claim(actor, claim, "claim.approve", status=target)
+        return fresh
+
+
+def reject_verdict(actor: Actor, verdict_id: int, comment: str) -> Verdict:
+    """An editor sends a proposed verdict back: the claim returns to research with the
+    editor's comment for its reviewer.
+
+    Raises ValidationError without a comment, PermissionDeniedError, ConflictError.
+    """
+    comment = (comment or "").replace("\r\n", "\n").strip()
+    if not comment:
+        raise ValidationError("Tell the reviewer what is missing.", field="comment")
+    if len(comment) > COMMENT_MAX:
+        raise ValidationError(f"A comment is at most {COMMENT_MAX:,} characters.", field="comment")
+    with db.atomic():
+        verdict, claim, target = _decide(actor, verdict_id, "reject")
+        before = field_values(verdict)
+        _close(verdict, "rejected", actor, comment)
+        fresh = get_verdict(verdict.id)
+        old_values, new_values = audit.changes(before, field_values(fresh))
+        audit.record(
+            actor,
+            "verdict.reject",
+            "verdict",
+            verdict.id,
+            before=old_values,
+            after=new_values,
+            parent=("claim", claim.id),
+        )
+        save_claim(actor, claim, "claim.reject", extra={"comment": comment}, status=target)
+        return fresh
+
+
+# Queues and the dashboard ----------------------------------------------------------------------
+
+
+def my_queue(user_id: int, per_state: int = QUEUE_PER_STATE) -> dict[str, list[Claim]]:
+    """The claims assigned to a user, by state in workflow order (dismissed left out), oldest
+    change first; at most `per_state` of each, in one query per state."""
+    queue: dict[str, list[Claim]] = {}
+    for state in CLAIM_STATUSES:
+        if state == "dismissed":
+            continue
+        queue[state] = list(
+            Claim.select(Claim, Article)
+            .join(Article)
+            .where((Claim.assignee == user_id) & (Claim.status == state))
+            .order_by(Claim.updated_at, Claim.id)
+            .limit(per_state)
+        )
+    return queue
+
+
+def queue_counts(user_id: int) -> dict[str, int]:
+    """How many claims of each state are assigned to a user (one query)."""
+    rows = (
+        Claim.select(Claim.status, peewee.fn.COUNT(Claim.id))
+        .where(Claim.assignee == user_id)
+        .group_by(Claim.status)
+        .tuples()
+    )
+    return {str(s): int(n) for s, n in cast(Iterable[tuple[str, int]], rows)}
+
+
+@dataclass(frozen=True)
+class ArticleProgress:
+    """An article still being worked on, with its claims counted by state."""
+
+    article: Article
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        return self.counts.get("approved", 0) + self.counts.get("dismissed", 0)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What the landing page shows."""
+
+    by_state: dict[str, int]
+    by_rating: list[tuple[Rating, int]]
+    in_progress: list[ArticleProgress]
+    oldest: list[Claim]
+    workload: list[tuple[User, dict[str, int]]]
+    waiting: int
+
+
+def dashboard(articles_shown: int = 10, oldest_shown: int = 10) -> Dashboard:
+    """Counts by state and rating, articles in progress, the oldest unreviewed claims and each
+    reviewer's workload: a fixed number of grouped queries, whatever the corpus size."""
+    by_state = dict.fromkeys(CLAIM_STATUSES, 0)
+    for status, n in cast(
+        Iterable[tuple[str, int]],
+        Claim.select(Claim.status, peewee.fn.COUNT(Claim.id)).group_by(Claim.status).tuples(),
+    ):
+        by_state[status] = int(n)
+    used = dict(
+        cast(
+            Iterable[tuple[int, int]],
+            Verdict.select(Verdict.rating, peewee.fn.COUNT(Verdict.id))
+            .where(Verdict.current == True)  # noqa: E712
+            .group_by(Verdict.rating)
+            .tuples(),
+        )
+    )
+    by_rating = [(r, int(used.get(r.id, 0))) for r in ratings()]
+    open_states = ("new", "in_research", "verdict_proposed")
+    # Articles with open claims, most recently imported first.
+    open_articles = (
+        Claim.select(Claim.article).where(Claim.status.in_(open_states)).group_by(Claim.article)
+    )
+    recent = list(
+        Article.select()
+        .where(Article.id.in_(open_articles))
+        .order_by(Article.imported_at.desc(), Article.id.desc())
+        .limit(articles_shown)
+    )
+    counts: dict[int, dict[str, int]] = {a.id: {} for a in recent}
+    if recent:
+        for article_id, status, n in cast(
+            Iterable[tuple[int, str, int]],
+            Claim.select(Claim.article, Claim.status, peewee.fn.COUNT(Claim.id))
+            .where(Claim.article.in_(list(counts)))
+            .group_by(Claim.article, Claim.status)
+            .tuples(),
+        ):
+            counts[int(article_id)][str(status)] = int(n)
+    oldest = list(
+        Claim.select(Claim, Article)
+        .join(Article)
+        .where(Claim.status.in_(("new", "in_research")))
+        .order_by(Claim.created_at, Claim.id)
+        .limit(oldest_shown)
+    )
+    load: dict[int, dict[str, int]] = {}
+    for user_id, status, n in cast(
+        Iterable[tuple[int, str, int]],
+        Claim.select(Claim.assignee, Claim.status, peewee.fn.COUNT(Claim.id))
+        .where(Claim.assignee.is_null(False) & Claim.status.in_(open_states))
+        .group_by(Claim.assignee, Claim.status)
+        .tuples(),
+    ):
+        load.setdefault(int(user_id), {})[str(status)] = int(n)
+    people = {u.id: u for u in User.select().where(User.id.in_(list(load)))} if load else {}
+    workload = sorted(
+        ((people[i], c) for i, c in load.items() if i in people),
+        key=lambda pair: (-sum(pair[1].values()), pair[0].username_key),
+    )
+    return Dashboard(
+        by_state=by_state,
+        by_rating=by_rating,
+        in_progress=[ArticleProgress(a, counts[a.id]) for a in recent],
+        oldest=oldest,
+        workload=workload,
+        waiting=by_state["verdict_proposed"],
+    )
+
+
+def reviewers() -> list[User]:
+    """Active accounts that can be assigned claims, by name."""
+    return list(User.select().where(User.active == True).order_by(User.username_key))  # noqa: E712
