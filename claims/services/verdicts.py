@@ -450,6 +450,7 @@ class Dashboard:
     oldest: list[Claim]
     workload: list[tuple[User, dict[str, int]]]
     waiting: int
+    awaiting: list[Claim]
 
 
 def dashboard(articles_shown: int = 10, oldest_shown: int = 10) -> Dashboard:
@@ -520,6 +521,13 @@ def dashboard(articles_shown: int = 10, oldest_shown: int = 10) -> Dashboard:
         oldest=oldest,
         workload=workload,
         waiting=by_state["verdict_proposed"],
+        awaiting=list(
+            Claim.select(Claim, Article)
+            .join(Article)
+            .where(Claim.status == "verdict_proposed")
+            .order_by(Claim.updated_at, Claim.id)
+            .limit(oldest_shown)
+        ),
     )
 
 
