@@ -10,7 +10,7 @@ import getpass
 import json
 import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,14 +19,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from werkzeug.serving import run_simple
 
-from claims import audit, documents, extraction
+from claims import audit, config, documents, extraction
 from claims.audit import Actor
 from claims.config import fetch_options
 from claims.db import check_ready, connection, migration_status, upgrade
 from claims.errors import ClaimsError, DatabaseUnavailableError
+from claims.export.claimreview import feed_chunks
 from claims.export.records import article_json, source_json
 from claims.models import ROLES, SOURCE_KINDS
-from claims.services import articles, security, sources, users
+from claims.services import articles, publishing, security, sources, users
 from claims.services import claims as claims_service
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,6 +36,7 @@ db_cli = AppGroup("db", help="Create and upgrade the database schema.")
 users_cli = AppGroup("users", help="Manage accounts and API tokens.")
 audit_cli = AppGroup("audit", help="Inspect the tamper-evident audit trail.")
 sources_cli = AppGroup("sources", help="Add sources to the library and recheck them.")
+export_cli = AppGroup("export", help="Publish approved verdicts as schema.org ClaimReview.")
 
 DEMO_ACCOUNTS = (
     ("editor", "Demo Editor", "editor"),
@@ -465,9 +467,46 @@ def sources_recheck(ids: tuple[int, ...], workers: int, as_json: bool) -> None:
         click.echo(f"  changed  #{outcome.source.id} {outcome.source.url}")
 
 
+@export_cli.command("claimreview")
+@click.option("--article", "article_id", type=click.IntRange(1, 2**31 - 1), help="One article.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File.")
+@with_appcontext
+@cli_command
+def export_claimreview(article_id: int | None, output: str | None) -> None:
+    """Write every published verdict (or one article's) as a ClaimReview DataFeed (JSON-LD);
+    verdicts that cannot make a valid ClaimReview are reported on stderr, not exported."""
+    _require_current_schema()
+    settings = config.publisher(current_app.config)
+    if article_id is not None:
+        articles.get_article(article_id)
+    skipped: list[publishing.Entry] = []
+    written = 0
+
+    def counted(entries: Iterator[publishing.Entry]) -> Iterator[dict[str, Any]]:
+        nonlocal written
+        for entry in entries:
+            if entry.review is None:
+                skipped.append(entry)
+            else:
+                written += 1
+                yield entry.review
+
+    chunks = feed_chunks(counted(publishing.all_entries(settings, article_id)))
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.writelines(chunks)
+    else:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+    for entry in skipped:
+        problems = "; ".join(p.message for p in entry.problems if p.level == "error")
+        click.echo(f"skipped claim {entry.item.claim_id}: {problems}", err=True)
+    click.echo(f"{written} ClaimReview(s) exported, {len(skipped)} skipped.", err=True)
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
-    for group in (db_cli, users_cli, audit_cli, sources_cli):
+    for group in (db_cli, users_cli, audit_cli, sources_cli, export_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(extract_command)

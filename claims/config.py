@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,11 @@ class Defaults:
     # Rows per page on list pages and in the API, and the hard cap a client may ask for.
     PAGE_SIZE = 50
     MAX_PAGE_SIZE = 200
+    # The newsroom that publishes the fact-checks (ClaimReview "author"): its name, its site, and
+    # the https address under which published verdicts live (each at <base>/claims/<id>).
+    PUBLISHER_NAME = ""
+    PUBLISHER_URL = ""
+    PUBLIC_BASE_URL = ""
 
 
 def apply_production_settings(config: dict) -> None:
@@ -89,6 +95,48 @@ def fetch_options(config: Mapping[str, Any]) -> dict[str, Any]:
         "deadline": float(config["FETCH_DEADLINE"]),
         "max_bytes": int(config["FETCH_MAX_BYTES"]),
     }
+
+
+def publisher(config: Mapping[str, Any]) -> Publisher:
+    """The newsroom's identity for published ClaimReviews.
+
+    Raises PublishingNotConfiguredError naming the missing or invalid settings.
+    """
+    from claims.errors import PublishingNotConfiguredError
+    from claims.fetch import is_web_address
+
+    name = str(config.get("PUBLISHER_NAME") or "").strip()
+    url = str(config.get("PUBLISHER_URL") or "").strip()
+    base = str(config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    missing = [
+        key
+        for key, ok in (
+            ("CLAIMS_PUBLISHER_NAME", bool(name)),
+            ("CLAIMS_PUBLISHER_URL", is_web_address(url)),
+            ("CLAIMS_PUBLIC_BASE_URL", is_web_address(base) and base.startswith("https://")),
+        )
+        if not ok
+    ]
+    if missing:
+        raise PublishingNotConfiguredError(
+            "Publishing needs the newsroom's identity: set "
+            + ", ".join(missing)
+            + " (the public base URL must be https)."
+        )
+    return Publisher(name=name, url=url, base_url=base)
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the fact-checks, and where."""
+
+    name: str
+    url: str
+    base_url: str
+
+    def review_url(self, claim_id: int) -> str:
+        """The stable public address of a claim's published verdict."""
+        return f"{self.base_url}/claims/{claim_id}"
 
 
 def instance_secret_key(instance_path: str) -> str:

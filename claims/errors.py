@@ -90,3 +90,10 @@ class FetchFailedError(ClaimsError):
         super().__init__(message, field=field)
         # The site's own status, when it answered with an error (404, 500...).
         self.http_status = http_status
+
+
+class PublishingNotConfiguredError(ClaimsError):
+    """Publishing needs the newsroom's identity, which the settings do not give."""
+
+    status = 503
+    code = "publishing_not_configured"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -101,6 +102,14 @@ def state_label(state: str) -> str:
     return workflow.STATE_LABELS.get(state, state)
 
 
+def jsonld(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json"> block: <, > and & escaped as \\u
+    sequences, so no text in it can close the element or open another."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704 - every markup character is escaped above
+
+
 def check_state_label(state: str) -> str:
     """How a source's fetch state reads on a page."""
     return CHECK_STATE_LABELS.get(state, state)
@@ -114,6 +123,7 @@ def source_kind(kind: str) -> str:
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(markdown)
+    app.add_template_filter(jsonld)
     app.add_template_filter(ago)
     app.add_template_filter(archived)
     app.add_template_filter(check_state_label)

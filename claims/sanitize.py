@@ -213,6 +213,15 @@ def _archive_cleaner() -> bleach.sanitizer.Cleaner:
     return cleaner
 
 
+def markdown_text(text: str) -> str:
+    """Markdown (a rationale) as plain text: what a reader sees, without markup."""
+    html = render_markdown(text)
+    if not html.strip():
+        return ""
+    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+    return " ".join(fragment.text_content().split())
+
+
 def _cleaner() -> bleach.sanitizer.Cleaner:
     # A Cleaner keeps parser state between calls, so each thread gets its own (bleach's advice).
     cleaner = getattr(_local, "cleaner", None)

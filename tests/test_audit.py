@@ -403,6 +403,11 @@ READERS = {
     "verdicts.queue_counts",
     "verdicts.dashboard",
     "verdicts.reviewers",
+    "publishing.published",
+    "publishing.entries",
+    "publishing.claim_entry",
+    "publishing.article_entries",
+    "publishing.all_entries",
 }
 
 

@@ -97,6 +97,14 @@ POLICY = {
     "api.reject_verdict": "editor",
     "api.transition_claim": "reviewer",
     "api.assign_claim": "reviewer",
+    "api.claim_review": "reviewer",
+    "api.article_review": "reviewer",
+    "api.export_claimreview": "reviewer",
+    "public.claim": "public",
+    "public.claim_json": "public",
+    "public.article": "public",
+    "public.article_json": "public",
+    "public.feed": "public",
 }
 RANK = {"public": -1, "reviewer": 0, "editor": 1, "admin": 2}
 
@@ -137,6 +145,10 @@ def test_roles_are_enforced_on_every_get_route(app, role):
     from tests import factories
 
     factories.user("someone", role)
+    app.config.update(
+        PUBLISHER_NAME="Desk", PUBLISHER_URL="https://desk.example",
+        PUBLIC_BASE_URL="https://desk.example/checks",
+    )  # fmt: skip
     client = app.test_client()
     login(client, "someone")
     for endpoint, url, methods in routes(app):

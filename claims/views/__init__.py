@@ -43,6 +43,7 @@ def register(app: Flask) -> None:
         dashboard,
         errors,
         people,
+        public,
         ratings,
         sources,
     )
@@ -56,6 +57,17 @@ def register(app: Flask) -> None:
     access.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
-    for module in (auth, dashboard, articles, claims, sources, ratings, people, audit, api):
+    for module in (
+        auth,
+        dashboard,
+        articles,
+        claims,
+        sources,
+        ratings,
+        people,
+        audit,
+        api,
+        public,
+    ):
         app.register_blueprint(module.bp)
     cli.init_app(app)

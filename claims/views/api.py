@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from claims import audit, documents
-from claims.config import fetch_options
+from claims.config import fetch_options, publisher
 from claims.errors import ValidationError
 from claims.export.records import (
     article_json,
@@ -23,7 +23,7 @@ from claims.export.records import (
     verdict_json,
 )
 from claims.models import Rating, Source, User
-from claims.services import articles, claims, evidence, sources, verdicts
+from claims.services import articles, claims, evidence, publishing, sources, verdicts
 from claims.views.access import allow, current_actor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -523,3 +523,64 @@ def assign_claim(claim_id: int) -> ResponseReturnValue:
         current_actor(), claim_id, _version(body, "claim"), _int_field(body, "assignee_id")
     )
     return jsonify(claims_json([claim])[0])
+
+
+def _entry_json(entry: publishing.Entry) -> dict[str, Any]:
+    return {
+        "claim_id": entry.item.claim_id,
+        "claimreview": entry.review,
+        "problems": [{"level": p.level, "message": p.message} for p in entry.problems],
+    }
+
+
+@bp.route("/claims/<id:claim_id>/claimreview")
+@allow("reviewer")
+def claim_review(claim_id: int) -> ResponseReturnValue:
+    claims.get_claim(claim_id)
+    entry = publishing.claim_entry(claim_id, publisher(current_app.config))
+    if entry.review is None:
+        return jsonify(
+            {
+                "error": {
+                    "code": "invalid_claimreview",
+                    "message": "This verdict cannot be published as a valid ClaimReview: "
+                    + "; ".join(p.message for p in entry.problems if p.level == "error"),
+                },
+                **_entry_json(entry),
+            }
+        ), 422
+    return jsonify(entry.review)
+
+
+@bp.route("/articles/<id:article_id>/claimreview")
+@allow("reviewer")
+def article_review(article_id: int) -> ResponseReturnValue:
+    articles.get_article(article_id)
+    listed = publishing.article_entries(
+        article_id, publisher(current_app.config), int(current_app.config["MAX_PAGE_SIZE"])
+    )
+    return jsonify({"entries": [_entry_json(e) for e in listed]})
+
+
+@bp.route("/export/claimreview")
+@allow("reviewer")
+def export_claimreview() -> ResponseReturnValue:
+    limit = page_limit()
+    settings = publisher(current_app.config)
+    items = publishing.published(after_id=_whole("after"), limit=limit + 1)
+    more = len(items) > limit
+    items = items[:limit]
+    listed = publishing.entries(items, settings)
+    next_url = None
+    if more:
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
+        next_url = url_for("api.export_claimreview", after=items[-1].claim_id, **args)
+    return jsonify(
+        {
+            "@context": "https://schema.org",
+            "@type": "DataFeed",
+            "dataFeedElement": [e.review for e in listed if e.review is not None],
+            "skipped": [_entry_json(e) for e in listed if e.review is None],
+            "next": next_url,
+        }
+    )

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from claims import audit, graph, workflow
 from claims.anchoring import word_boundaries
-from claims.config import fetch_options
+from claims.config import fetch_options, publisher
 from claims.errors import ClaimsError, ConflictError
 from claims.forms import (
     SOURCE_KIND_LABELS,
@@ -30,7 +30,7 @@ from claims.forms import (
     carry_version,
 )
 from claims.models import Claim, Evidence
-from claims.services import claims, evidence, sources, verdicts
+from claims.services import claims, evidence, publishing, sources, verdicts
 from claims.services.sources import Provenance
 from claims.views.access import allow, current_actor
 from claims.views.articles import TIMELINE_LENGTH, form_error, short
@@ -167,6 +167,14 @@ def _page(
     facts = claims.workflow_facts(actor, claim)
     history_of_verdicts = verdicts.claim_verdicts(claim.id)
     support = verdicts.evidence_support(claim.id)
+    current = next((v for v in history_of_verdicts if v.current), None)
+    publication: publishing.Entry | None = None
+    publication_error = None
+    if current is not None:
+        try:
+            publication = publishing.claim_entry(claim.id, publisher(current_app.config))
+        except ClaimsError as exc:
+            publication_error = exc.message
     return (
         render_template(
             "claims/show.html",
@@ -185,7 +193,9 @@ def _page(
             facts=facts,
             verdicts=history_of_verdicts,
             pending=next((v for v in history_of_verdicts if v.state == "proposed"), None),
-            current=next((v for v in history_of_verdicts if v.current), None),
+            current=current,
+            publication=publication,
+            publication_error=publication_error,
             support=support,
             scale=verdicts.ratings(),
             **forms,
