@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims.errors import ConflictError, PermissionDeniedError
+from claims.errors import ConflictError, PermissionDeniedError, ValidationError
 
 STATE_LABELS = {
     "new": "New",
@@ -136,7 +136,9 @@ def move_for(state: str, target: str) -> str:
     own calls.
     """
     if target not in STATE_LABELS:
-        raise ConflictError(f"There is no state {target!r}; states: {', '.join(STATE_LABELS)}.")
+        raise ValidationError(
+            f"There is no state {target!r}; states: {', '.join(STATE_LABELS)}.", field="to"
+        )
     name = BY_TARGET.get((state, target))
     if name is None:
         if target == "verdict_proposed":

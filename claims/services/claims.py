@@ -335,6 +335,11 @@ def update_claim(
         claim = _locked(claim_id, version)
         if all(getattr(claim, k) == v for k, v in values.items()):
             return claim
+        if claim.status in ("verdict_proposed", "approved"):
+            # What an editor approves, and what is published, is this statement.
+            raise ConflictError(
+                "A claim with a verdict keeps its words; an editor reopens it to change them."
+            )
         return _save(actor, claim, "claim.update", field_values(claim), **values)
 
 

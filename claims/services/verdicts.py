@@ -92,14 +92,26 @@ def _slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40] or "rating"
 
 
+def _unique_label(label: str, rating_id: int | None) -> None:
+    others = Rating.select().where(peewee.fn.LOWER(Rating.label) == label.lower())
+    if rating_id is not None:
+        others = others.where(Rating.id != rating_id)
+    if others.exists():
+        raise ConflictError("The scale already has a rating with this label.", field="label")
+
+
 def create_rating(actor: Actor, label: str, numeric: int | None, description: str = "") -> Rating:
     """Add a rating at the end of the scale (admins). Raises ValidationError, ConflictError."""
     _require_admin(actor)
     values = _clean_rating(label, numeric, description)
     with db.atomic():
         slug = _slug(values["label"])
+        _unique_label(values["label"], None)
         if Rating.select().where(Rating.slug == slug).exists():
-            raise ConflictError("The scale already has a rating of that name.", field="label")
+            raise ConflictError(
+                "Another rating already has this identifier; choose a different label.",
+                field="label",
+            )
         last = Rating.select(peewee.fn.MAX(Rating.position)).scalar() or 0
         rating = Rating.create(slug=slug, position=last + 10, **values)
         audit.record(actor, "rating.create", "rating", rating.id, after=field_values(rating))
@@ -123,6 +135,7 @@ def update_rating(
         rating = get_rating(rating_id)
         if rating.version != version:
             raise ConflictError("Someone else changed this rating since you opened it.")
+        _unique_label(values["label"], rating.id)
         before = field_values(rating)
         if all(before[k] == v for k, v in values.items()):
             return rating
@@ -151,11 +164,14 @@ def move_rating(actor: Actor, rating_id: int, offset: int) -> list[Rating]:
         other = index + (1 if offset > 0 else -1)
         if not 0 <= other < len(scale):
             return scale
-        a, b = scale[index], scale[other]
-        # Positions may repeat after edits elsewhere: spread them out, then swap.
-        positions = [(i + 1) * 10 for i in range(len(scale))]
-        for row, position in ((a, positions[other]), (b, positions[index])):
-            Rating.update(position=position, version=row.version + 1).where(
+        scale[index], scale[other] = scale[other], scale[index]
+        # Every rating gets an evenly spaced position in the new order (gaps left by removals
+        # or edits would otherwise let a move jump over several); each one that moves is an
+        # event.
+        for position, row in enumerate(scale, 1):
+            if row.position == position * 10:
+                continue
+            Rating.update(position=position * 10, version=row.version + 1).where(
                 Rating.id == row.id
             ).execute()
             audit.record(
@@ -164,7 +180,7 @@ def move_rating(actor: Actor, rating_id: int, offset: int) -> list[Rating]:
                 "rating",
                 row.id,
                 before={"position": row.position},
-                after={"position": position},
+                after={"position": position * 10},
             )
         return ratings()
 
