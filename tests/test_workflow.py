@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pytest
 
-from claims.errors import ConflictError, PermissionDeniedError
+from claims.errors import ConflictError, PermissionDeniedError, ValidationError
 from claims.models import CLAIM_STATUSES
 from claims.models import ROLES as MODEL_ROLES
 from claims.workflow import (
@@ -220,7 +220,8 @@ def test_move_for_covers_every_move_that_has_no_verdict_call_of_its_own():
 
 @pytest.mark.parametrize("target", ["published", "In research", "", "in-research"])
 def test_move_for_refuses_a_state_that_does_not_exist(target):
-    with pytest.raises(ConflictError, match=f"There is no state {re.escape(repr(target))}"):
+    # A state that does not exist is invalid input (422), not a conflict with the claim.
+    with pytest.raises(ValidationError, match=f"There is no state {re.escape(repr(target))}"):
         move_for("new", target)
 
 
