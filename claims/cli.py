@@ -24,6 +24,7 @@ from claims.audit import Actor
 from claims.config import fetch_options
 from claims.db import check_ready, connection, migration_status, upgrade
 from claims.errors import ClaimsError, DatabaseUnavailableError
+from claims.export import archive
 from claims.export.claimreview import feed_chunks
 from claims.export.records import article_json, source_json
 from claims.models import ROLES, SOURCE_KINDS
@@ -37,6 +38,7 @@ users_cli = AppGroup("users", help="Manage accounts and API tokens.")
 audit_cli = AppGroup("audit", help="Inspect the tamper-evident audit trail.")
 sources_cli = AppGroup("sources", help="Add sources to the library and recheck them.")
 export_cli = AppGroup("export", help="Publish approved verdicts as schema.org ClaimReview.")
+archive_cli = AppGroup("archive", help="Back up everything, or move it to another database.")
 
 DEMO_ACCOUNTS = (
     ("editor", "Demo Editor", "editor"),
@@ -504,9 +506,51 @@ def export_claimreview(article_id: int | None, output: str | None) -> None:
     click.echo(f"{written} ClaimReview(s) exported, {len(skipped)} skipped.", err=True)
 
 
+@archive_cli.command("export")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="The archive file."
+)
+@click.option(
+    "--with-password-hashes",
+    is_flag=True,
+    help="Keep the accounts' password hashes (otherwise they need new passwords after import).",
+)
+@with_appcontext
+@cli_command
+def archive_export(output: str, with_password_hashes: bool) -> None:
+    """Write everything (accounts, articles, claims, sources with their archived bodies,
+    evidence, verdicts, the scale and the whole audit trail) as one JSON Lines archive."""
+    _require_current_schema()
+    target = Path(output)
+    partial = target.with_name(target.name + ".part")
+    with open(partial, "wb") as handle:
+        summary = archive.export_archive(handle, with_password_hashes=with_password_hashes)
+    partial.replace(target)  # a half-written archive never has the final name
+    click.echo(f"{target}: {summary}")
+
+
+@archive_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+@cli_command
+def archive_import(path: str) -> None:
+    """Load an archive into this (empty) database; it is checked whole before anything is
+    written, and written in one transaction."""
+    _require_current_schema()
+    summary = archive.import_archive(path)
+    click.echo(f"imported {summary}")
+    if not summary.audit_chain.intact:
+        click.echo("warning: the archive's audit chain was already broken; kept as it was.")
+    if summary.users_without_password:
+        click.echo(
+            f"{summary.users_without_password} account(s) have no password: set one with "
+            "flask --app app users password NAME."
+        )
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
-    for group in (db_cli, users_cli, audit_cli, sources_cli, export_cli):
+    for group in (db_cli, users_cli, audit_cli, sources_cli, export_cli, archive_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(extract_command)

@@ -13,7 +13,7 @@ from peewee import (
     Check,
     DateField,
     DateTimeField,
-    FloatField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     TextField,
@@ -207,7 +207,7 @@ class Claim(BaseModel):
     sentence = TextField(default="")
     statement = TextField()
     kind = CharField(max_length=16, constraints=[one_of("kind", CLAIM_KINDS)])
-    checkworthiness = FloatField(
+    checkworthiness = DoubleField(
         default=0.0, constraints=[Check("checkworthiness >= 0 AND checkworthiness <= 1")]
     )
     attribution = CharField(max_length=NAME_MAX, null=True)
@@ -243,9 +243,9 @@ class Quantity(BaseModel):
     claim = ForeignKeyField(Claim, backref="quantities", on_delete="CASCADE")
     claim_id: int
     text = CharField(max_length=NAME_MAX)
-    value = FloatField(null=True)
+    value = DoubleField(null=True)
     # Upper bound for a range ("mid-2024" is a range of dates, "up to 150 km" has no lower one).
-    value_high = FloatField(null=True)
+    value_high = DoubleField(null=True)
     unit = CharField(max_length=32, null=True)
     approximate = BooleanField(default=False)
 
