@@ -100,6 +100,7 @@ POLICY = {
     "api.claim_review": "reviewer",
     "api.article_review": "reviewer",
     "api.export_claimreview": "reviewer",
+    "api.openapi": "public",
     "public.claim": "public",
     "public.claim_json": "public",
     "public.article": "public",

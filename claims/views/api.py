@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -12,7 +13,7 @@ from flask_login import current_user
 
 from claims import audit, documents
 from claims.config import fetch_options, publisher
-from claims.errors import ValidationError
+from claims.errors import ClaimsError, ValidationError
 from claims.export.records import (
     article_json,
     claims_json,
@@ -22,7 +23,7 @@ from claims.export.records import (
     source_json,
     verdict_json,
 )
-from claims.models import Rating, Source, User
+from claims.models import CHECK_STATES, SOURCE_KINDS, Rating, Source, User
 from claims.services import articles, claims, evidence, publishing, sources, verdicts
 from claims.views.access import allow, current_actor
 
@@ -271,6 +272,26 @@ def _int_field(body: dict[str, Any], name: str, *, required: bool = False) -> in
     return value
 
 
+def _one_of(name: str, allowed: tuple[str, ...]) -> str | None:
+    """A filter parameter that must be one of `allowed`. Raises ValidationError otherwise."""
+    value = request.args.get(name) or None
+    if value is not None and value not in allowed:
+        raise ValidationError(f"{name} must be one of: {', '.join(allowed)}.", field=name)
+    return value
+
+
+@contextmanager
+def _members(**renames: str) -> Iterator[None]:
+    """Report a service's error against the JSON member the client sent (the services name
+    the form fields: "source" is "source_id" here)."""
+    try:
+        yield
+    except ClaimsError as exc:
+        if exc.field in renames:
+            exc.field = renames[exc.field]
+        raise
+
+
 def _source_fields(body: dict[str, Any]) -> sources.SourceFields:
     return sources.SourceFields(
         title=text_field(body, "title"),
@@ -297,8 +318,8 @@ def list_sources() -> ResponseReturnValue:
     limit = page_limit()
     flt = sources.SourceFilter(
         q=request.args.get("q") or None,
-        kind=request.args.get("kind") or None,
-        state=request.args.get("state") or None,
+        kind=_one_of("kind", SOURCE_KINDS),
+        state=_one_of("state", CHECK_STATES),
     )
     found, next_url = keyset_page(
         lambda: sources.library(flt, after_id=_whole("after"), limit=limit + 1), limit, "after"
@@ -315,7 +336,9 @@ def add_source() -> ResponseReturnValue:
     body = json_body()
     keep = body.get("keep_without_snapshot", False)
     if not isinstance(keep, bool):
-        raise ValidationError("keep_without_snapshot must be true or false.", field="keep")
+        raise ValidationError(
+            "keep_without_snapshot must be true or false.", field="keep_without_snapshot"
+        )
     source, created, message = sources.add_source(
         current_actor(),
         text_field(body, "url"),
@@ -370,12 +393,13 @@ def refetch_source(source_id: int) -> ResponseReturnValue:
 @allow("reviewer")
 def add_citation(source_id: int) -> ResponseReturnValue:
     body = json_body()
-    sources.add_citation(
-        current_actor(),
-        source_id,
-        _int_field(body, "cited_id", required=True) or 0,
-        text_field(body, "note"),
-    )
+    with _members(cited="cited_id"):
+        sources.add_citation(
+            current_actor(),
+            source_id,
+            _int_field(body, "cited_id", required=True) or 0,
+            text_field(body, "note"),
+        )
     return jsonify(_full_source(sources.get_source(source_id))), 201
 
 
@@ -390,7 +414,13 @@ def list_evidence(claim_id: int) -> ResponseReturnValue:
 @allow("reviewer")
 def add_evidence(claim_id: int) -> ResponseReturnValue:
     body = json_body()
-    item = evidence.add_evidence(
+    with _members(source="source_id"):
+        item = _add_evidence(body, claim_id)
+    return jsonify(evidence_json(item)), 201
+
+
+def _add_evidence(body: dict[str, Any], claim_id: int) -> Any:
+    return evidence.add_evidence(
         current_actor(),
         claim_id,
         _int_field(body, "source_id", required=True) or 0,
@@ -399,7 +429,6 @@ def add_evidence(claim_id: int) -> ResponseReturnValue:
         locator=text_field(body, "locator"),
         note=text_field(body, "note"),
     )
-    return jsonify(evidence_json(item)), 201
 
 
 @bp.route("/evidence/<id:evidence_id>")
@@ -519,9 +548,10 @@ def assign_claim(claim_id: int) -> ResponseReturnValue:
     body = json_body()
     if "assignee_id" not in body:
         raise ValidationError("Send 'assignee_id' (null to unassign).", field="assignee_id")
-    claim = claims.assign_claim(
-        current_actor(), claim_id, _version(body, "claim"), _int_field(body, "assignee_id")
-    )
+    with _members(assignee="assignee_id"):
+        claim = claims.assign_claim(
+            current_actor(), claim_id, _version(body, "claim"), _int_field(body, "assignee_id")
+        )
     return jsonify(claims_json([claim])[0])
 
 
@@ -584,3 +614,15 @@ def export_claimreview() -> ResponseReturnValue:
             "next": next_url,
         }
     )
+
+
+@bp.route("/openapi.json")
+@allow("public")
+def openapi() -> ResponseReturnValue:
+    """This API's OpenAPI 3.1 document, built once per application from its URL map."""
+    from claims.openapi import build
+
+    document = current_app.extensions.get("claims_openapi")
+    if document is None:
+        document = current_app.extensions["claims_openapi"] = build(current_app)
+    return jsonify(document)
