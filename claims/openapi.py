@@ -828,6 +828,12 @@ OPERATIONS: dict[str, Operation] = {
     "api.list_verdicts": Operation(
         "A claim's verdicts, newest first", "Verdicts", {200: "VerdictList"}
     ),
+    "api.get_verdict": Operation("One verdict", "Verdicts", {200: "Verdict"}),
+    "api.get_snapshot": Operation(
+        "One archived snapshot's record (the body: /sources/snapshots/<id>/original)",
+        "Sources",
+        {200: "Snapshot"},
+    ),
     "api.propose_verdict": Operation(
         "Propose a verdict",
         "Verdicts",

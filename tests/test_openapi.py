@@ -273,7 +273,10 @@ def test_a_whole_session_through_the_api_matches_the_document(app, document, off
     ).json
     assert kept["fetch_error"] and kept["latest_snapshot"] is None
     offline_fetch["https://gov.example/report"] = (REPORT.replace(b"$48", b"$52"), "text/html")
-    assert rita.post(f"/api/sources/{report['id']}/snapshots").json["changed"] is True
+    refetched = rita.post(f"/api/sources/{report['id']}/snapshots").json
+    assert refetched["changed"] is True
+    shot = rita.get(f"/api/snapshots/{refetched['snapshot']['id']}").json
+    assert shot["sha256"] == refetched["snapshot"]["sha256"]
     offline_fetch["https://gov.example/report"] = 410
     dead = rita.post(f"/api/sources/{report['id']}/snapshots", expect=422).json
     assert dead["source"]["check_state"] == "dead"
@@ -362,6 +365,8 @@ def test_a_whole_session_through_the_api_matches_the_document(app, document, off
     eddie.post(f"/api/verdicts/{proposed['id']}/approve", expect=200)
     eddie.post(f"/api/verdicts/{proposed['id']}/approve", expect=409)
     rita.get(f"{url}/verdicts")
+    assert rita.get(f"/api/verdicts/{proposed['id']}").json["state"] == "approved"
+    rita.get("/api/verdicts/999999", expect=404)
     deal = atmos["claims"][0]
     deal_url = f"/api/claims/{deal['id']}"
     rita.post(

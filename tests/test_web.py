@@ -92,6 +92,8 @@ POLICY = {
     "api.attribute_claim": "reviewer",
     "api.list_ratings": "reviewer",
     "api.list_verdicts": "reviewer",
+    "api.get_verdict": "reviewer",
+    "api.get_snapshot": "reviewer",
     "api.propose_verdict": "reviewer",
     "api.approve_verdict": "editor",
     "api.reject_verdict": "editor",

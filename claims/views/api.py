@@ -512,6 +512,18 @@ def propose_verdict(claim_id: int) -> ResponseReturnValue:
     return jsonify(data), 201
 
 
+@bp.route("/verdicts/<id:verdict_id>")
+@allow("reviewer")
+def get_verdict(verdict_id: int) -> ResponseReturnValue:
+    return jsonify(verdict_json(verdicts.get_verdict(verdict_id)))
+
+
+@bp.route("/snapshots/<id:snapshot_id>")
+@allow("reviewer")
+def get_snapshot(snapshot_id: int) -> ResponseReturnValue:
+    return jsonify(snapshot_json(sources.get_snapshot(snapshot_id)))
+
+
 @bp.route("/verdicts/<id:verdict_id>/approve", methods=["POST"])
 @allow("editor")
 def approve_verdict(verdict_id: int) -> ResponseReturnValue:
