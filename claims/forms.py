@@ -409,8 +409,10 @@ class EvidenceEditForm(EvidenceFieldsForm):
 
 class AttributionForm(Form):
     version = version_field()
+    # Its own id: the claim page also has the evidence form's "source" field.
     source = StringField(
         "Attributed to",
+        id="attributed-source",
         validators=[Optional(), Length(max=URL_MAX)],
         description=SOURCE_REF_HELP + " Leave empty to unlink.",
         render_kw=PICKER,

@@ -332,7 +332,7 @@ def test_from_import_to_a_published_verdict(app, reviewer_client, editor_client,
     assert approved.status_code == 302, approved.text
 
     html = claim_page(editor_client, claim.id)
-    assert "Approved: Mostly true. The verdict is published." in flashes(html)
+    assert "Approved: Mostly true is now the claim's current verdict." in flashes(html)
     assert current_step(html) == "Approved (published)"
     shown = words(tree(html).xpath("//div[contains(@class, 'current-verdict')]")[0])
     assert "Mostly true confidence 85" in shown and "approved by Eddie" in shown

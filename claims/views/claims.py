@@ -480,7 +480,7 @@ def approve(verdict_id: int) -> ResponseReturnValue:
         form,
         "approve_form",
         lambda: verdicts.approve_verdict(current_actor(), verdict.id),
-        lambda v: f"Approved: {v.rating.label}. The verdict is published.",
+        lambda v: f"Approved: {v.rating.label} is now the claim's current verdict.",
     )
 
 
