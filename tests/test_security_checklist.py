@@ -1,0 +1,430 @@
+"""Issue 8: every "M" row of shared/SECURITY.md, traced to the tests that check it.
+
+COVERAGE maps each must-row to "tests/<file>.py::<test function>" strings (a parametrized test by
+its function name). A row is mapped to a test only if that test asserts the row's core statement;
+PARTIAL says what a mapped row still lacks, NOT_YET names the rows no test checks at all. Together
+the two are the work list of issue 8. The checks below keep the map honest: a new M row, a
+renamed test or an empty row without a note fails the suite.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SECURITY = ROOT.parent / "shared" / "SECURITY.md"
+M_ROW = re.compile(r"^\|\s*([A-Z]+-\d+)\s*\|\s*M\s*\|", re.M)
+
+AUTH = "tests/test_auth.py::"
+WEB = "tests/test_web.py::"
+HARD = "tests/test_hardening.py::"
+FETCH = "tests/test_fetch.py::"
+SAN = "tests/test_sanitize.py::"
+AUDIT = "tests/test_audit.py::"
+CLI = "tests/test_api_and_cli.py::"
+IMPORT = "tests/test_import_url.py::"
+SOURCES = "tests/test_sources.py::"
+EVIDENCE = "tests/test_evidence.py::"
+OPENAPI = "tests/test_openapi.py::"
+ARTICLES = "tests/test_articles.py::"
+VERDICTS = "tests/test_verdicts.py::"
+PUBLISHING = "tests/test_publishing.py::"
+XSS = "tests/test_xss.py::"
+GRAPH = "tests/test_graph.py::"
+
+COVERAGE: dict[str, tuple[str, ...]] = {
+    # 4.1 Authentication
+    "AUTH-01": (AUTH + "test_passwords_are_argon2id_and_never_stored_plain",),
+    "AUTH-02": (
+        AUTH + "test_password_policy",
+        AUTH + "test_long_unicode_passwords_work_exactly",
+    ),
+    "AUTH-03": (AUTH + "test_password_policy",),
+    "AUTH-04": (AUTH + "test_wrong_password_and_unknown_user_look_the_same",),
+    "AUTH-05": (
+        AUTH + "test_throttle_after_repeated_failures_per_account",
+        AUTH + "test_throttle_per_address_across_accounts",
+    ),
+    "AUTH-06": (CLI + "test_users_create_reads_the_password_from_stdin_never_argv",),
+    "AUTH-07": (AUTH + "test_password_change_needs_the_current_password",),
+    "AUTH-08": (
+        AUTH + "test_logout_is_post_only",
+        WEB + "test_every_write_route_refuses_a_missing_csrf_token",
+    ),
+    "AUTH-09": (AUTH + "test_next_accepts_only_local_paths",),
+    # 4.2 Session management
+    "SESS-01": (AUTH + "test_production_cookie_is_host_bound_secure_httponly_lax",),
+    "SESS-02": (AUTH + "test_session_fixation_a_pre_login_cookie_does_not_authenticate",),
+    "SESS-03": (AUTH + "test_sign_in_shows_the_user_and_sign_out_ends_the_session",),
+    "SESS-04": (AUTH + "test_idle_and_absolute_session_limits",),
+    "SESS-05": (
+        AUTH + "test_password_change_ends_other_sessions_but_not_this_one",
+        AUTH + "test_role_change_and_deactivation_end_sessions",
+    ),
+    "SESS-06": (AUTH + "test_production_refuses_a_missing_or_weak_secret",),
+    # 4.3 Access control
+    "AC-01": (
+        WEB + "test_anonymous_requests_are_sent_to_login_or_refused",
+        WEB + "test_every_endpoint_declares_its_role_and_matches_the_policy",
+    ),
+    "AC-02": (
+        WEB + "test_roles_are_enforced_on_every_get_route",
+        VERDICTS + "test_a_reviewer_cannot_approve_or_send_back",
+        VERDICTS + "test_only_an_admin_changes_the_scale",
+        AUDIT + "test_reviewers_cannot_read_the_trail",
+    ),
+    "AC-03": (),
+    "AC-04": (
+        AUTH + "test_role_change_and_deactivation_end_sessions",
+        CLI + "test_a_deactivated_users_token_stops_working",
+    ),
+    "AC-05": (
+        WEB + "test_roles_are_enforced_on_every_get_route",
+        VERDICTS + "test_a_reviewer_cannot_approve_or_send_back",
+        VERDICTS + "test_only_an_admin_changes_the_scale",
+    ),
+    "AC-06": (AUDIT + "test_no_route_edits_or_deletes_events",),
+    "AC-07": (
+        WEB + "test_roles_are_enforced_on_every_get_route",
+        VERDICTS + "test_a_reviewer_cannot_approve_or_send_back",
+        VERDICTS + "test_api_transition_needs_the_role_the_reason_and_the_current_version",
+        OPENAPI + "test_errors_match_the_document",
+    ),
+    # 4.4 CSRF
+    "CSRF-01": (WEB + "test_every_write_route_refuses_a_missing_csrf_token",),
+    "CSRF-02": (WEB + "test_a_token_from_another_session_is_refused",),
+    "CSRF-03": (),
+    "CSRF-04": (),
+    "CSRF-05": (),
+    "CSRF-06": (),
+    "CSRF-07": (
+        ARTICLES + "test_api_with_a_browser_session_needs_the_csrf_header_and_json",
+        HARD + "test_a_token_request_with_a_form_body_is_415",
+    ),
+    # 4.5 Input validation and size limits
+    "IN-01": (
+        WEB + "test_a_request_too_large_is_refused_with_413",
+        ARTICLES + "test_a_50_mb_paste_is_refused_on_the_form",
+        OPENAPI + "test_errors_match_the_document",
+    ),
+    "IN-02": (
+        EVIDENCE + "test_bad_evidence_is_refused_with_the_typed_text_kept",
+        EVIDENCE + "test_a_bad_edit_is_refused_and_changes_nothing",
+        VERDICTS
+        + "test_the_verdict_form_refuses_a_rating_off_the_scale_and_an_oversized_rationale",
+        SOURCES + "test_api_source_without_url_and_bad_fields",
+    ),
+    "IN-03": (),
+    "IN-04": (
+        HARD + "test_nul_bytes_never_reach_the_database",
+        HARD + "test_nul_bytes_through_the_api_and_login",
+    ),
+    "IN-05": (
+        HARD + "test_an_article_address_must_be_http_with_a_host",
+        SOURCES + "test_what_is_not_a_web_address_is_refused",
+        FETCH + "test_each_refusal_says_why",
+        FETCH + "test_url_of_exactly_the_limit_is_accepted",
+    ),
+    "IN-06": (
+        HARD + "test_unknown_sort_orders_and_bad_utf8_are_400",
+        OPENAPI + "test_errors_match_the_document",
+    ),
+    "IN-07": (
+        HARD + "test_deeply_nested_json_is_refused",
+        HARD + "test_odd_query_parameters_are_422_not_500",
+        ARTICLES + "test_api_import_errors",
+        EVIDENCE + "test_api_refuses_bad_evidence_and_writes_nothing",
+        SOURCES + "test_api_source_without_url_and_bad_fields",
+        OPENAPI + "test_errors_match_the_document",
+    ),
+    # 4.6 Output encoding (XSS) and templates
+    "XSS-01": (
+        XSS + "test_no_xss_vector_runs_on_any_page",
+        GRAPH + "test_user_text_is_escaped",
+    ),
+    "XSS-02": (WEB + "test_no_unsafe_template_or_sql_constructs",),
+    "XSS-03": (),
+    "XSS-04": (
+        XSS + "test_markdown_script_links_render_without_a_script_href",
+        HARD + "test_an_article_address_must_be_http_with_a_host",
+        SOURCES + "test_what_is_not_a_web_address_is_refused",
+        GRAPH + "test_only_site_paths_and_web_addresses_stay_links",
+    ),
+    "XSS-05": (XSS + "test_no_xss_vector_runs_on_any_page",),
+    "XSS-06": (PUBLISHING + "test_the_public_page_embeds_its_own_claimreview",),
+    "XSS-07": (
+        SOURCES + "test_the_original_downloads_byte_for_byte",
+        SOURCES + "test_the_archived_copy_is_shown_sanitized_with_a_banner",
+    ),
+    # 4.7 Rich-text sanitization
+    "SAN-01": (
+        SAN + "test_the_policy_is_the_strict_allow_list",
+        SAN + "test_the_sanitizer_is_bleach_and_imports_no_flask",
+    ),
+    "SAN-02": (
+        SAN + "test_clean_html_leaves_nothing_active",
+        SAN + "test_render_markdown_leaves_nothing_active",
+        EVIDENCE + "test_a_note_is_rendered_as_markdown_and_nothing_runs",
+    ),
+    "SAN-03": (
+        SAN + "test_clean_html_is_idempotent_on_the_corpus",
+        SAN + "test_clean_html_is_idempotent_and_safe_for_any_text",
+    ),
+    "SAN-04": (),
+    "SAN-05": (
+        SAN + "test_clean_html_leaves_nothing_active",
+        SAN + "test_render_markdown_leaves_nothing_active",
+    ),
+    # 4.8 SQL injection
+    "SQL-01": (WEB + "test_no_unsafe_template_or_sql_constructs",),
+    "SQL-02": (),
+    "SQL-03": (),
+    "SQL-04": (HARD + "test_unknown_sort_orders_and_bad_utf8_are_400",),
+    # 4.9 SSRF / server-side fetching
+    "SSRF-01": (
+        FETCH + "test_ssrf_payload_refused_by_the_guard",
+        FETCH + "test_ssrf_payload_refused_by_fetch_without_connecting",
+        IMPORT + "test_a_private_address_is_refused_without_any_connection",
+        SOURCES + "test_a_private_address_is_refused_before_any_connection",
+        EVIDENCE + "test_a_refused_address_stores_nothing",
+        HARD + "test_flask_import_of_a_refused_url_is_recorded",
+    ),
+    "SSRF-02": (
+        FETCH + "test_name_resolving_to_an_internal_address_is_refused",
+        FETCH + "test_rebinding_name_is_resolved_once_and_the_checked_address_used",
+        FETCH + "test_redirecting_site_is_refused_at_the_redirect_hop",
+    ),
+    "SSRF-03": (
+        FETCH + "test_non_public_addresses_in_any_spelling_are_refused",
+        FETCH + "test_one_internal_address_among_public_ones_refuses_the_host",
+        FETCH + "test_any_host_is_refused_or_only_public",
+        FETCH + "test_connects_to_the_resolved_address_with_the_name_in_the_host_header",
+        FETCH + "test_rebinding_name_is_resolved_once_and_the_checked_address_used",
+    ),
+    "SSRF-04": (
+        FETCH + "test_redirect_to_an_internal_address_is_refused_before_connecting",
+        FETCH + "test_every_redirect_status_is_followed_and_checked",
+        FETCH + "test_ssrf_payload_refused_as_a_redirect_target",
+        FETCH + "test_five_redirects_are_followed_and_a_sixth_is_not",
+        FETCH + "test_https_to_http_downgrade_is_refused",
+    ),
+    "SSRF-05": (
+        FETCH + "test_each_refusal_says_why",
+        IMPORT + "test_a_private_address_is_refused_without_any_connection",
+    ),
+    "SSRF-06": (
+        FETCH + "test_the_session_ignores_the_environment",
+        FETCH + "test_proxy_variables_do_not_change_where_it_connects",
+    ),
+    "SSRF-07": (
+        FETCH + "test_slow_responses_stop_at_the_deadline",
+        FETCH + "test_a_silent_server_trips_the_read_timeout",
+    ),
+    "SSRF-08": (
+        FETCH + "test_a_declared_length_over_the_cap_is_refused_before_reading",
+        FETCH + "test_bodies_over_the_cap_abort_at_the_cap",
+    ),
+    "SSRF-09": (
+        FETCH + "test_allowed_content_types_are_archived",
+        FETCH + "test_other_content_types_are_an_unsupported_source_type",
+    ),
+    "SSRF-10": (FETCH + "test_requests_carry_no_cookie_or_credentials_and_a_fixed_user_agent",),
+    "SSRF-11": (FETCH + "test_internal_targets_get_one_answer_whatever_listens_there",),
+    "SSRF-12": (FETCH + "test_the_fetcher_uses_no_other_url_opener_and_no_flask",),
+    "SSRF-15": (),
+    # 4.10 Audit trail and logging
+    "LOG-01": (
+        AUDIT + "test_every_service_function_is_known_as_writer_or_reader",
+        AUDIT + "test_each_writer_leaves_exactly_one_event",
+        AUDIT + "test_multi_record_writers_leave_one_event_per_record",
+        AUTH + "test_wrong_password_and_unknown_user_look_the_same",
+        WEB + "test_every_write_route_refuses_a_missing_csrf_token",
+        WEB + "test_roles_are_enforced_on_every_get_route",
+        HARD + "test_flask_import_of_a_refused_url_is_recorded",
+        HARD + "test_an_article_address_must_be_http_with_a_host",
+        HARD + "test_downloading_the_trail_is_recorded",
+    ),
+    "LOG-02": (
+        AUDIT + "test_events_carry_who_what_when_and_field_changes",
+        AUDIT + "test_login_events_record_the_client_address",
+        AUDIT + "test_event_times_have_one_canonical_form",
+    ),
+    "LOG-03": (AUDIT + "test_the_database_refuses_update_and_delete_of_events",),
+    "LOG-04": (
+        AUDIT + "test_verify_names_the_first_broken_event",
+        AUDIT + "test_audit_verify_command_reports_an_intact_chain",
+    ),
+    "LOG-05": (
+        AUDIT + "test_secrets_never_enter_the_trail",
+        CLI + "test_users_create_reads_the_password_from_stdin_never_argv",
+    ),
+    "LOG-06": (),
+    # 4.11 JSON export / API
+    "API-01": (
+        CLI + "test_api_me_with_a_browser_session",
+        WEB + "test_html_responses_carry_the_security_headers",
+        AUDIT + "test_audit_export_download_streams_json_lines",
+    ),
+    "API-02": (
+        OPENAPI + "test_a_whole_session_through_the_api_matches_the_document",
+        PUBLISHING + "test_only_approved_verdicts_are_ever_published",
+    ),
+    "API-03": (),
+    "API-04": (
+        WEB + "test_error_pages_use_the_layout_and_the_api_uses_json",
+        OPENAPI + "test_errors_match_the_document",
+        HARD + "test_a_token_request_with_a_form_body_is_415",
+    ),
+    "API-05": (),
+    "API-07": (OPENAPI + "test_schemathesis_finds_no_server_error_and_no_undocumented_response",),
+    # 4.12 Security headers, host, errors, configuration
+    "HDR-01": (WEB + "test_html_responses_carry_the_security_headers",),
+    "HDR-02": (AUTH + "test_production_cookie_is_host_bound_secure_httponly_lax",),
+    "HDR-03": (
+        WEB + "test_html_responses_carry_the_security_headers",
+        HARD + "test_an_untrusted_host_is_a_plain_400_not_a_500",
+    ),
+    "HDR-04": (WEB + "test_html_responses_carry_the_security_headers",),
+    "HDR-06": (WEB + "test_html_responses_carry_the_security_headers",),
+    "HDR-07": (HARD + "test_an_untrusted_host_is_a_plain_400_not_a_500",),
+    "CFG-01": (),
+    "CFG-02": (WEB + "test_unexpected_errors_show_a_generic_page_without_internals",),
+    "CFG-03": (),
+    "CFG-04": (),
+}
+
+NOT_YET: dict[str, str] = {
+    "AC-03": "no test adds owner_id/user_id/status/verdict/is_admin/created_at/id to a form or "
+    "JSON body and checks those columns are unchanged",
+    "CSRF-03": "no test that a token older than WTF_CSRF_TIME_LIMIT is refused with 400",
+    "CSRF-04": "no HTTPS Referer test (missing, http://, other host, other port -> 400 with the "
+    "exact reason; same origin accepted)",
+    "CSRF-05": "no DB snapshot before/after a GET to every route (GET side-effects, e.g. the "
+    "audit.export event, are not documented as an exception)",
+    "CSRF-06": "no test that the set of CSRF-exempt views equals a documented (empty) list",
+    "IN-03": "naughty-strings.txt is never submitted to form or JSON fields (no 5xx, round-trip "
+    "equality or validation error)",
+    "XSS-03": "no test that every template ends in .html or that {{7*7}} / {% print 1 %} in a "
+    "field renders literally",
+    "SAN-04": "no test that sanitized HTML is emitted only in element context through one "
+    "macro/filter, nor that exports carry it as a JSON string",
+    "SQL-02": "sqli.txt is not used: no search/filter/text field or API parameter is fed SQL "
+    "payloads (no 5xx, no DB error text, nothing written, < 2 s, literal results)",
+    "SQL-03": "no login attempt with the sqli.txt Auth_Bypass lines (1-78)",
+    "SSRF-15": "no check of the dependency floor urllib3 >= 2.7.0 / current requests",
+    "LOG-06": "no log-injection test (\\r\\n, \\u2028, \\u0085, BLNS control lines in a "
+    "username/URL give one escaped record per event)",
+    "API-03": "no test that callback= is ignored or that no Access-Control-Allow-Origin is sent "
+    "for Origin: https://evil.example",
+    "API-05": "no test of export file names derived from titles (quotes, ;, CRLF, ../, BLNS -> "
+    "one valid RFC 6266 Content-Disposition, never a 500)",
+    "CFG-01": "no test of the production config: app.debug False, TESTING False, /console -> 404",
+    "CFG-03": "no test that /.git/config, /app.py, /config.py answer 404 (only static/ served)",
+    "CFG-04": "no dependency audit (pip-audit) run as a test or CI step",
+}
+
+PARTIAL: dict[str, str] = {
+    "AUTH-03": "acceptance of a composition-free passphrase (e.g. 16 x 'a') is not asserted; the "
+    "common-password list is checked with one entry only",
+    "AUTH-06": "no test that a freshly migrated database has no user; the CLI test creates an "
+    "editor from a prompted password, not the first admin",
+    "SESS-06": "no check that no secret key value is committed in the repository",
+    "AC-02": "no generated object x action x role matrix: every GET route plus the verdict, "
+    "scale and audit writes only; other denied writes not checked for nothing written",
+    "AC-04": "only a reviewer->editor upgrade and deactivation are tested; a downgrade losing a "
+    "right on the next request (session or token) is not",
+    "AC-05": "access.denied events are counted, but their actor, route and object id are not "
+    "asserted",
+    "AC-07": "the API is not run through the same policy matrix as the HTML views: GET routes "
+    "and a few writes (approve/reject/reopen, audit) only",
+    "CSRF-02": "only the 400 is asserted; nothing written (table snapshot) is not",
+    "IN-01": "urlencoded and JSON bodies only; a multipart body over MAX_CONTENT_LENGTH is not "
+    "tested, nothing-written only for the article form",
+    "IN-02": "only the excerpt, rationale and API source title limits; no test that every "
+    "WTForms text field has Length(max=...) with max+1 refused and nothing written",
+    "IN-05": "the scheme-prefixed xss.txt lines are not run through the URL fields (javascript:/"
+    "data: samples only); the 2 048 limit is tested at the fetch guard, not on the forms",
+    "IN-06": "invalid UTF-8 in the query string only; lone surrogates, bad %-escapes and form "
+    "bodies are not tested",
+    "XSS-01": "a browser checks nothing runs and each value reaches a page, not that pages "
+    "contain markupsafe.escape(payload) and no raw payload; search terms, flashes not covered",
+    "XSS-02": "Markup( is not searched for (claims/filters.py has three Markup calls, with no "
+    "allow-list)",
+    "XSS-04": "a javascript: URL written straight into the DB (article/source url) is never "
+    "rendered and checked",
+    "XSS-05": "only the browser's on*-attribute scan of xss.txt line 192; no html.parser check of "
+    "the value's attribute set in every attribute context (e.g. edit-form value=)",
+    "SQL-01": "a first argument built with .format() (an ast.Call) is not caught; only f-strings "
+    "and %/+ expressions",
+    "SSRF-01": "every ssrf-urls.txt line is checked at guard/fetch level only; the forms get a "
+    "few addresses, and the security event's URL is not asserted",
+    "SSRF-11": "shows internal targets get one answer before connecting, but does not compare "
+    "with connection-refused/timed-out messages or check details stay in the server log",
+    "SSRF-12": "the static check reads claims/fetch.py only, not the rest of the code base",
+    "LOG-01": "no test asserts a logout event or a ClaimReview export event",
+    "LOG-02": "no outcome field, UTC-aware time or request id taken from a real request is "
+    "asserted; a trusted-proxy X-Forwarded-For configuration is not tested",
+    "LOG-05": "only audit rows are searched (passwords, API token, hashes); captured log output, "
+    "the session cookie, the CSRF token and Authorization headers are not",
+    "API-07": "only GET operations and POST /api/sources, /api/articles are fuzzed; the "
+    "negative_data_rejection check is not used",
+    "HDR-01": "default-src 'self' and the absence of 'unsafe-eval' in script-src are not asserted",
+    "HDR-02": "includeSubDomains is not asserted (only that the value starts with "
+    "max-age=31536000)",
+    "HDR-07": "that url_for(_external=True) never uses an attacker Host is not asserted",
+    "CFG-02": "the API's JSON 500 and the logging of the exception with its request id are not "
+    "asserted",
+}
+
+
+@cache
+def module_functions(path: str) -> frozenset[str]:
+    """Names of the functions defined at module level in a test file (empty if it is missing)."""
+    file = ROOT / path
+    if not file.is_file():
+        return frozenset()
+    tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+    return frozenset(
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    )
+
+
+def test_every_must_row_of_the_checklist_is_mapped():
+    if not SECURITY.is_file():
+        pytest.skip(f"{SECURITY} is not here to compare with")
+    rows = M_ROW.findall(SECURITY.read_text(encoding="utf-8"))
+    assert rows, "no M row found: has the table format changed?"
+    assert len(rows) == len(set(rows)), "an M row id appears twice"
+    assert set(rows) == set(COVERAGE), {
+        "missing from COVERAGE": sorted(set(rows) - set(COVERAGE)),
+        "no longer an M row": sorted(set(COVERAGE) - set(rows)),
+    }
+
+
+def test_every_referenced_test_exists():
+    missing = []
+    for row, references in COVERAGE.items():
+        assert len(references) == len(set(references)), f"{row} names a test twice"
+        for reference in references:
+            path, separator, name = reference.partition("::")
+            well_formed = (
+                separator
+                and re.fullmatch(r"tests/test_\w+\.py", path)
+                and re.fullmatch(r"test_\w+", name)
+            )
+            if not well_formed or name not in module_functions(path):
+                missing.append(f"{row}: {reference}")
+    assert missing == []
+
+
+def test_not_yet_and_partial_agree_with_coverage():
+    assert set(NOT_YET) == {row for row, references in COVERAGE.items() if not references}
+    assert set(PARTIAL) <= set(COVERAGE)
+    assert [row for row in PARTIAL if not COVERAGE[row]] == []
+    for note in (*NOT_YET.values(), *PARTIAL.values()):
+        assert note.strip() and "\n" not in note
