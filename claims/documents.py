@@ -203,12 +203,22 @@ def visible_text(html: str) -> str:
         return ""
     lxml.etree.strip_elements(root, *_INVISIBLE, with_tail=False)
     lxml.etree.strip_elements(root, lxml.etree.Comment, lxml.etree.ProcessingInstruction)
-    # Line breaks around block elements, then itertext() keeps text and tails in reading order.
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag in _BLOCKS:
-            element.tail = "\n" + (element.tail or "")
-            element.text = "\n" + (element.text or "")
-    text = "".join(root.itertext())
+    # Text and tails in reading order, a line break around each block element. The tree is
+    # only read: lxml refuses to store strings with control characters a page may contain.
+    parts: list[str] = []
+    for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
+        block = element.tag in _BLOCKS
+        if event == "start":
+            if block:
+                parts.append("\n")
+            if element.text:
+                parts.append(element.text)
+        else:
+            if block:
+                parts.append("\n")
+            if element.tail and element is not root:
+                parts.append(element.tail)
+    text = "".join(parts)
     try:
         return normalize_text(text)
     except ValidationError:
