@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -241,16 +241,24 @@ def iter_events(batch: int = _VERIFY_BATCH) -> Iterator[dict[str, Any]]:
         last_id = rows[-1][0]
 
 
-def verify_events(events: Iterator[dict[str, Any]]) -> ChainReport:
-    """Check links and hashes of events given in chain order (from the database or an export)."""
-    expected_prev = GENESIS_HASH
-    count = 0
-    for event in events:
-        count += 1
-        if event["prev_hash"] != expected_prev:
-            return ChainReport(
-                count - 1, event["id"], "its prev_hash does not match the event before it"
+class ChainVerifier:
+    """Checks events one at a time, in chain order: links and hashes. Fed by `verify_events`
+    from the database or an export, and by the archive while its rows stream past."""
+
+    def __init__(self) -> None:
+        self.expected_prev = GENESIS_HASH
+        self.count = 0
+        self.broken: ChainReport | None = None
+
+    def add(self, event: Mapping[str, Any]) -> bool:
+        """Check the next event; False once the chain is broken (here or before)."""
+        if self.broken is not None:
+            return False
+        if event["prev_hash"] != self.expected_prev:
+            self.broken = ChainReport(
+                self.count, event["id"], "its prev_hash does not match the event before it"
             )
+            return False
         computed = event_hash(
             at=event["at"],
             actor_id=event["actor_id"],
@@ -267,9 +275,26 @@ def verify_events(events: Iterator[dict[str, Any]]) -> ChainReport:
             prev_hash=event["prev_hash"],
         )
         if computed != event["hash"]:
-            return ChainReport(count - 1, event["id"], "its content does not match its hash")
-        expected_prev = event["hash"]
-    return ChainReport(count)
+            self.broken = ChainReport(
+                self.count, event["id"], "its content does not match its hash"
+            )
+            return False
+        self.count += 1
+        self.expected_prev = event["hash"]
+        return True
+
+    def report(self) -> ChainReport:
+        """The first broken event, or how many events verified."""
+        return self.broken or ChainReport(self.count)
+
+
+def verify_events(events: Iterator[dict[str, Any]]) -> ChainReport:
+    """Check links and hashes of events given in chain order (from the database or an export)."""
+    verifier = ChainVerifier()
+    for event in events:
+        if not verifier.add(event):
+            break
+    return verifier.report()
 
 
 def verify() -> ChainReport:

@@ -20,7 +20,16 @@ from claims.audit import Actor
 from claims.db import db, utcnow
 from claims.errors import FetchFailedError
 from claims.models import ArchivedContent, AuditEvent, Claim, Rating, Snapshot, Source, User
-from claims.services import articles, claims, evidence, security, sources, users, verdicts
+from claims.services import (
+    articles,
+    claims,
+    evidence,
+    records,
+    security,
+    sources,
+    users,
+    verdicts,
+)
 from tests import factories
 from tests.conftest import is_postgres_run, login
 
@@ -185,6 +194,18 @@ WRITERS = {
         lambda c: claims.restore_claim(SYSTEM, c.id, c.version),
     ),
     "security.log_event": (lambda: None, lambda _: security.log_event(SYSTEM, "access.denied")),
+    "records.save_versioned": (
+        _source,
+        lambda s: _in_transaction(
+            lambda: records.save_versioned(SYSTEM, s, {"reliability": 2}, action="x", noun="source")
+        ),
+    ),
+    "security.log_fetch_failure": (
+        lambda: None,
+        lambda _: security.log_fetch_failure(
+            SYSTEM, FetchFailedError("gone"), "https://example.org/\n gone"
+        ),
+    ),
     "claims.attribute_claim": (
         lambda: (_fresh_claim(), _source()),
         lambda cs: claims.attribute_claim(SYSTEM, cs[0].id, cs[0].version, cs[1].id),
@@ -399,6 +420,7 @@ READERS = {
     "verdicts.claim_verdicts",
     "verdicts.get_verdict",
     "verdicts.evidence_support",
+    "verdicts.support_of",
     "verdicts.my_queue",
     "verdicts.queue_counts",
     "verdicts.dashboard",

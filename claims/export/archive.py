@@ -356,49 +356,6 @@ def _raw_rows(table: _Table) -> Iterator[tuple[Any, ...]]:
         del rows
 
 
-class _ChainCheck:
-    """claims.audit.verify_events, fed one event at a time while the rows stream past."""
-
-    def __init__(self) -> None:
-        self.expected_prev = audit.GENESIS_HASH
-        self.count = 0
-        self.broken: ChainReport | None = None
-
-    def add(self, event: Mapping[str, Any]) -> None:
-        if self.broken is not None:
-            return
-        if event["prev_hash"] != self.expected_prev:
-            self.broken = ChainReport(
-                self.count, event["id"], "its prev_hash does not match the event before it"
-            )
-            return
-        computed = audit.event_hash(
-            at=event["at"],
-            actor_id=event["actor_id"],
-            actor_name=event["actor_name"],
-            action=event["action"],
-            entity_type=event["entity_type"],
-            entity_id=event["entity_id"],
-            parent_type=event["parent_type"],
-            parent_id=event["parent_id"],
-            before=event["before"],
-            after=event["after"],
-            ip=event["ip"],
-            request_id=event["request_id"],
-            prev_hash=event["prev_hash"],
-        )
-        if computed != event["hash"]:
-            self.broken = ChainReport(
-                self.count, event["id"], "its content does not match its hash"
-            )
-            return
-        self.count += 1
-        self.expected_prev = event["hash"]
-
-    def report(self) -> ChainReport:
-        return self.broken or ChainReport(self.count)
-
-
 class _LineWriter:
     def __init__(self, out: BinaryIO) -> None:
         self.out = out
@@ -422,7 +379,7 @@ def export_archive(out: BinaryIO, *, with_password_hashes: bool = False) -> Arch
     writer = _LineWriter(out)
     writer.write({"format": FORMAT, "version": VERSION, "tables": [t.name for t in tables]})
     counts: dict[str, int] = {}
-    chain = _ChainCheck()
+    chain = audit.ChainVerifier()
     without_password = 0
     with connection(), _read_snapshot():
         for table in tables:
@@ -617,7 +574,7 @@ class _Verifier:
         self.counts = dict.fromkeys(self.order, 0)
         self.position = 0
         self.last_id: int | None = None
-        self.chain = _ChainCheck()
+        self.chain = audit.ChainVerifier()
         self.without_password = 0
         self.storage_problem: str | None = None
         self.storage_problems = 0

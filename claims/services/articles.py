@@ -11,7 +11,7 @@ import peewee
 
 from claims import audit, documents, extraction, fetch
 from claims.audit import Actor
-from claims.db import db, utcnow
+from claims.db import db
 from claims.documents import Document
 from claims.errors import (
     ConflictError,
@@ -30,7 +30,8 @@ from claims.models import (
     field_values,
 )
 from claims.services.claims import create_claims
-from claims.services.security import log_event
+from claims.services.records import save_versioned
+from claims.services.security import log_event, log_fetch_failure
 from claims.text import one_line
 
 
@@ -91,7 +92,7 @@ def fetch_document(actor: Actor, url: str, options: dict[str, Any]) -> Document:
     try:
         result = fetch.fetch(url, **options)
     except (FetchRefusedError, FetchFailedError) as exc:
-        log_event(actor, exc.code.replace("_", "."), details={"url": one_line(url)[:URL_MAX]})
+        log_fetch_failure(actor, exc, url)
         raise
     return documents.read_bytes(
         result.body, content_type=result.content_type, charset=result.encoding, url=result.final_url
@@ -180,15 +181,11 @@ def update_metadata(
         article = get_article(article_id)
         if article.version != version:
             raise ConflictError("Someone else changed this article since you opened it.")
-        before = field_values(article, exclude=frozenset({"text"}))
-        updated = (
-            Article.update(**values, version=version + 1, updated_at=utcnow())
-            .where((Article.id == article_id) & (Article.version == version))
-            .execute()
+        return save_versioned(
+            actor,
+            article,
+            values,
+            action="article.update",
+            noun="article",
+            exclude=frozenset({"text"}),
         )
-        if updated != 1:
-            raise ConflictError("Someone else changed this article at the same moment.")
-        fresh = Article.get_by_id(article_id)
-        old, new = audit.changes(before, field_values(fresh, exclude=frozenset({"text"})))
-        audit.record(actor, "article.update", "article", article_id, before=old, after=new)
-        return fresh

@@ -28,6 +28,7 @@ from claims.models import (
     field_values,
 )
 from claims.services.claims import save_claim, workflow_facts
+from claims.services.records import save_versioned
 from claims.text import one_line
 
 # Older snapshots searched for an excerpt missing from the newest one.
@@ -249,33 +250,22 @@ def update_evidence(
                 "Someone else changed this evidence since you opened it. Your text is kept "
                 "below; compare it with the current version and save again."
             )
-        before = field_values(item)
-        if all(before.get(k) == v for k, v in values.items()):
+        if all(getattr(item, k) == v for k, v in values.items()):
             return item
         if "excerpt" in values and values["excerpt"] != item.excerpt:
             check = check_quote(item.source_id, values["excerpt"])
             values.update(
                 quote_verified=check.state, snapshot=check.snapshot_id, quote_checked_at=utcnow()
             )
-        updated = (
-            Evidence.update(**values, version=version + 1, updated_at=utcnow())
-            .where((Evidence.id == evidence_id) & (Evidence.version == version))
-            .execute()
-        )
-        if updated != 1:
-            raise ConflictError("Someone else changed this evidence at the same moment.")
-        fresh = get_evidence(evidence_id)
-        old, new = audit.changes(before, field_values(fresh))
-        audit.record(
+        save_versioned(
             actor,
-            "evidence.update",
-            "evidence",
-            evidence_id,
-            before=old,
-            after=new,
-            parent=("claim", fresh.claim_id),
+            item,
+            values,
+            action="evidence.update",
+            noun="evidence",
+            parent=("claim", item.claim_id),
         )
-        return fresh
+        return get_evidence(evidence_id)
 
 
 def remove_evidence(actor: Actor, evidence_id: int, version: int) -> Evidence:

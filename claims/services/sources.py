@@ -46,7 +46,8 @@ from claims.models import (
     field_values,
 )
 from claims.services.evidence import recheck_quotes
-from claims.services.security import log_event
+from claims.services.records import save_versioned
+from claims.services.security import log_fetch_failure
 from claims.text import one_line
 from claims.urls import normalize_url
 
@@ -400,7 +401,7 @@ def add_source(
         if landed is not None:
             return landed, False, None
     except (FetchRefusedError, FetchFailedError) as exc:
-        log_event(actor, exc.code.replace("_", "."), details={"url": url[:URL_MAX]})
+        log_fetch_failure(actor, exc, url)
         if not keep_without_snapshot:
             raise
         message = exc.message
@@ -486,20 +487,9 @@ def update_source(
             if key and other is not None:
                 raise ConflictError(f"Source #{other.id} already has this address.", field="url")
             values.update(url=new_url, url_key=key)
-        before = field_values(source)
-        if all(before.get(k) == v for k, v in values.items()):
+        if all(getattr(source, k) == v for k, v in values.items()):
             return source
-        updated = (
-            Source.update(**values, version=version + 1, updated_at=utcnow())
-            .where((Source.id == source_id) & (Source.version == version))
-            .execute()
-        )
-        if updated != 1:
-            raise ConflictError("Someone else changed this source at the same moment.")
-        fresh = Source.get_by_id(source_id)
-        old, new = audit.changes(before, field_values(fresh))
-        audit.record(actor, "source.update", "source", source_id, before=old, after=new)
-        return fresh
+        return save_versioned(actor, source, values, action="source.update", noun="source")
 
 
 def record_check(

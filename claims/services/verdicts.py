@@ -33,6 +33,7 @@ from claims.models import (
     field_values,
 )
 from claims.services.claims import actor_role, get_claim, save_claim, workflow_facts
+from claims.services.records import save_versioned
 from claims.text import one_line
 
 RATIONALE_MAX = NOTE_MAX
@@ -136,20 +137,9 @@ def update_rating(
         if rating.version != version:
             raise ConflictError("Someone else changed this rating since you opened it.")
         _unique_label(values["label"], rating.id)
-        before = field_values(rating)
-        if all(before[k] == v for k, v in values.items()):
+        if all(getattr(rating, k) == v for k, v in values.items()):
             return rating
-        updated = (
-            Rating.update(**values, version=version + 1)
-            .where((Rating.id == rating_id) & (Rating.version == version))
-            .execute()
-        )
-        if updated != 1:
-            raise ConflictError("Someone else changed this rating at the same moment.")
-        fresh = Rating.get_by_id(rating_id)
-        old, new = audit.changes(before, field_values(fresh))
-        audit.record(actor, "rating.update", "rating", rating_id, before=old, after=new)
-        return fresh
+        return save_versioned(actor, rating, values, action="rating.update", noun="rating")
 
 
 def move_rating(actor: Actor, rating_id: int, offset: int) -> list[Rating]:
@@ -228,6 +218,13 @@ def get_verdict(verdict_id: int) -> Verdict:
     if verdict is None:
         raise NotFoundError("No such verdict.")
     return verdict
+
+
+def support_of(items: Iterable[Evidence]) -> confidence.Support:
+    """Evidence already read with its sources, weighed by the confidence formula."""
+    return confidence.support(
+        confidence.Item(e.stance, e.source.reliability, e.quote_verified, e.id) for e in items
+    )
 
 
 def evidence_support(claim_id: int) -> confidence.Support:

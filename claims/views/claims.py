@@ -166,7 +166,7 @@ def _page(
     actor = current_actor()
     facts = claims.workflow_facts(actor, claim)
     history_of_verdicts = verdicts.claim_verdicts(claim.id)
-    support = verdicts.evidence_support(claim.id)
+    support = verdicts.support_of(items)  # the evidence on the page, not read again
     current = next((v for v in history_of_verdicts if v.current), None)
     publication: publishing.Entry | None = None
     publication_error = None
