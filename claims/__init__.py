@@ -12,9 +12,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from claims import config as cfg
+    from claims import logs
     from claims.db import bind, open_database
     from claims.views import register
 
+    logs.configure()
     app = Flask(
         __name__,
         template_folder="../templates",

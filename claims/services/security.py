@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from claims import audit
+from claims import audit, logs
 from claims.audit import Actor
 from claims.db import db
 from claims.errors import ClaimsError
@@ -23,6 +23,7 @@ def log_event(
     """Record one security event in the audit trail, in a transaction of its own."""
     with db.atomic():
         audit.record(actor, action, entity_type, entity_id, after=details or {})
+    logs.security_event(actor.name, actor.ip, action, details)
 
 
 def log_fetch_failure(actor: Actor, error: ClaimsError, url: str) -> None:

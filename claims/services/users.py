@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import peewee
 
-from claims import audit, passwords
+from claims import audit, logs, passwords
 from claims.audit import Actor
 from claims.db import db, utcnow
 from claims.errors import (
@@ -254,6 +254,7 @@ def authenticate(
     if by_key >= max_attempts or by_ip >= max_attempts:
         with db.atomic():
             audit.record(actor, "login.throttled", "user", None, after={"username": key, "ip": ip})
+        logs.security_event(actor.name, actor.ip, "login.throttled", {"username": key})
         minutes = int(window.total_seconds() // 60)
         raise ThrottledError(
             f"Too many failed sign-in attempts. Wait {minutes} minutes and try again."
@@ -270,6 +271,7 @@ def authenticate(
                 user.id if user else None,
                 after={"username": key, "ip": ip},
             )
+        logs.security_event(actor.name, actor.ip, "login.failed", {"username": key})
         raise AuthenticationError(LOGIN_FAILED_MESSAGE)
     with db.atomic():
         LoginFailure.delete().where(LoginFailure.username_key == key).execute()

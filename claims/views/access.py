@@ -13,11 +13,22 @@ from typing import Any, TypeVar
 from urllib.parse import unquote_to_bytes
 
 import peewee
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 
+from claims import logs
 from claims.audit import Actor
 from claims.db import check_ready, db
 from claims.errors import DatabaseUnavailableError
@@ -124,6 +135,12 @@ def _check_access() -> ResponseReturnValue | None:
     return None
 
 
+# Views exempt from the CSRF check: none (README, "Security"). A request authenticated by an API
+# token skips the check because a browser never sends one by itself; a browser session calling the
+# API is checked like a form.
+CSRF_EXEMPT_VIEWS: frozenset[str] = frozenset()
+
+
 def _check_csrf() -> None:
     if request.method in SAFE_METHODS or request.routing_exception:
         return
@@ -193,8 +210,13 @@ def _csrf_failed(error: CSRFError) -> ResponseReturnValue:
     )
 
 
+def _request_id() -> str:
+    return str(g.get("request_id", "-")) if has_request_context() else "-"
+
+
 def init_app(app: Flask) -> None:
     """Install the request hooks."""
+    logs.set_request_id_source(_request_id)
     app.before_request(_before_request)
     app.after_request(_security_headers)
     app.teardown_request(_close_connection)

@@ -12,6 +12,7 @@ from claims.errors import ValidationError
 from claims.forms import AuditFilterForm
 from claims.models import AuditEvent
 from claims.services import security
+from claims.text import content_disposition
 from claims.views.access import allow, current_actor
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -82,9 +83,9 @@ def show(event_id: int) -> ResponseReturnValue:
 @allow("editor")
 def export() -> ResponseReturnValue:
     security.log_event(current_actor(), "audit.export", entity_type="audit_event")
-    stamp = datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
+    name = f"audit-{datetime.utcnow():%Y%m%dT%H%M%SZ}.jsonl"
     return Response(
         stream_with_context(audit.export_lines()),
         mimetype="application/x-ndjson",
-        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.jsonl"'},
+        headers={"Content-Disposition": content_disposition(name, name)},
     )

@@ -32,6 +32,7 @@ from claims.forms import (
 from claims.models import Source
 from claims.services import evidence, sources
 from claims.services.sources import SourceFields
+from claims.text import content_disposition, download_name
 from claims.views.access import allow, current_actor
 from claims.views.articles import TIMELINE_LENGTH, form_error, short
 from claims.views.audit import page_cursor
@@ -267,8 +268,10 @@ def original(snapshot_id: int) -> ResponseReturnValue:
     shot = sources.get_snapshot(snapshot_id)
     response = Response(sources.snapshot_body(shot), mimetype="application/octet-stream")
     extension = {"application/pdf": "pdf", "text/plain": "txt"}.get(shot.content_type, "html")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="snapshot-{shot.id}-{shot.sha256[:12]}.{extension}"'
+    plain = f"snapshot-{shot.id}-{shot.sha256[:12]}.{extension}"
+    named = download_name(
+        f"{shot.source.title} {shot.fetched_at:%Y-%m-%d}", f"snapshot-{shot.id}", extension
     )
+    response.headers["Content-Disposition"] = content_disposition(named, plain)
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

@@ -1,0 +1,464 @@
+"""SECURITY.md rows checked one by one: CSRF token age and HTTPS referrers, the exempt list,
+templates that never evaluate what a user typed, sanitized HTML only in element context, the
+dependency floor, one log line per event, no JSONP or CORS, download names, the production
+configuration and what is served."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import time
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+from claims import create_app, logs
+from claims.models import Article, AuditEvent, Claim, Source
+from tests import factories
+from tests.conftest import csrf_token, login
+
+ROOT = Path(__file__).resolve().parents[1]
+PAYLOADS = ROOT.parent / "shared" / "payloads"
+
+
+def paste(client, title: str, text: str = "The council approved a $48 million flood wall."):
+    token = csrf_token(client.get("/articles/new").text)
+    return client.post("/articles/new", data={"csrf_token": token, "title": title, "text": text})
+
+
+# CSRF-03 ------------------------------------------------------------------------------------------
+
+
+def test_a_token_older_than_the_time_limit_is_refused(app, reviewer_client, monkeypatch):
+    from itsdangerous import TimestampSigner
+
+    limit = app.config["WTF_CSRF_TIME_LIMIT"]
+    issued = time.time() - limit - 60
+    real = TimestampSigner.get_timestamp
+
+    def csrf_issued_long_ago(signer: TimestampSigner) -> int:
+        # Only the CSRF token's signer; the session cookie keeps the real time.
+        return int(issued) if b"csrf" in bytes(signer.salt) else real(signer)
+
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", csrf_issued_long_ago)
+    old_token = csrf_token(reviewer_client.get("/articles/new").text)
+    monkeypatch.undo()
+    before = Article.select().count()
+
+    response = reviewer_client.post(
+        "/articles/new", data={"csrf_token": old_token, "title": "Late", "text": "A $5 fee."}
+    )
+
+    assert response.status_code == 400
+    assert "The CSRF token has expired." in response.text and "Reload the page" in response.text
+    assert Article.select().count() == before
+    fresh = paste(reviewer_client, "On time")
+    assert fresh.status_code == 302 and Article.select().count() == before + 1
+
+
+# CSRF-04 ------------------------------------------------------------------------------------------
+
+HTTPS = "https://localhost"
+
+
+@pytest.mark.parametrize(
+    ("referrer", "reason"),
+    [
+        (None, "The referrer header is missing."),
+        ("http://localhost/articles/new", "The referrer does not match the host."),
+        ("https://other.example/articles/new", "The referrer does not match the host."),
+        ("https://localhost:8080/articles/new", "The referrer does not match the host."),
+        ("null", "The referrer does not match the host."),
+    ],
+)
+def test_over_https_a_form_needs_a_same_origin_referrer(app, reviewer_client, referrer, reason):
+    token = csrf_token(reviewer_client.get("/articles/new", base_url=HTTPS).text)
+    headers = {} if referrer is None else {"Referer": referrer}
+    before = Article.select().count()
+
+    response = reviewer_client.post(
+        "/articles/new",
+        base_url=HTTPS,
+        headers=headers,
+        data={"csrf_token": token, "title": "Cross", "text": "A $5 fee."},
+    )
+
+    assert response.status_code == 400
+    assert reason in response.text
+    assert Article.select().count() == before
+    event = (
+        AuditEvent.select()
+        .where(AuditEvent.action == "csrf.refused")
+        .order_by(AuditEvent.id.desc())
+    )
+    assert json.loads(event.first().after)["reason"] == reason
+
+
+def test_over_https_a_same_origin_form_is_accepted(app, reviewer_client):
+    token = csrf_token(reviewer_client.get("/articles/new", base_url=HTTPS).text)
+    response = reviewer_client.post(
+        "/articles/new",
+        base_url=HTTPS,
+        headers={"Referer": "https://localhost/articles/new"},
+        data={"csrf_token": token, "title": "Same site", "text": "A $5 fee."},
+    )
+    assert response.status_code == 302
+    assert Article.get(Article.title == "Same site")
+
+
+# CSRF-06 ------------------------------------------------------------------------------------------
+
+
+def test_the_csrf_exempt_views_are_the_documented_empty_list(app):
+    from claims.views import csrf
+    from claims.views.access import CSRF_EXEMPT_VIEWS
+
+    assert not CSRF_EXEMPT_VIEWS
+    assert csrf._exempt_views == set(CSRF_EXEMPT_VIEWS)
+    assert csrf._exempt_blueprints == set()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "No view is exempt from the CSRF check" in " ".join(readme.split())
+
+
+def test_a_bad_api_token_beside_a_session_does_not_skip_the_csrf_check(app, reviewer_client):
+    before = Article.select().count()
+    response = reviewer_client.post(
+        "/api/articles",
+        json={"text": "A $5 fee.", "title": "Token?"},
+        headers={"Authorization": "Bearer not-a-token"},
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "csrf"
+    assert Article.select().count() == before
+
+
+# XSS-03 -------------------------------------------------------------------------------------------
+
+
+def test_every_template_is_html_with_autoescape(app):
+    templates = [p for p in (ROOT / "templates").rglob("*") if p.is_file()]
+    assert templates
+    assert [p.name for p in templates if p.suffix != ".html"] == []
+    assert all(app.jinja_env.autoescape(p.name) for p in templates)  # type: ignore[operator]
+
+
+TEMPLATE_SYNTAX = "{{7*7}} {% print 1 %} {{ config }} {# note #}"
+
+
+def test_template_syntax_in_what_users_type_renders_literally(app, reviewer_client, reviewer):
+    assert (
+        paste(reviewer_client, TEMPLATE_SYNTAX, f"{TEMPLATE_SYNTAX} paid $48 million.").status_code
+        == 302
+    )
+    article = Article.get(Article.title == TEMPLATE_SYNTAX)
+    claim = Claim.get(Claim.article == article.id)
+    shown = [
+        reviewer_client.get(f"/articles/{article.id}").text,
+        reviewer_client.get(f"/claims/{claim.id}").text,
+        reviewer_client.get("/").text,
+    ]
+    for html in shown:
+        assert "{{7*7}}" in html and "{% print 1 %}" in html
+        assert "SECRET_KEY" not in html and "&lt;Config" not in html
+
+
+# SAN-04 -------------------------------------------------------------------------------------------
+
+SANITIZED_FILTERS = ("markdown", "archived")
+
+
+def _expressions(source: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group(1)) for m in re.finditer(r"\{\{(.*?)\}\}", source, flags=re.S)]
+
+
+def test_sanitized_html_is_emitted_only_in_element_context():
+    uses = 0
+    for path in (ROOT / "templates").rglob("*.html"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"\|\s*safe\b", source), f"{path.name}: |safe"
+        assert "autoescape false" not in source, f"{path.name}: autoescape off"
+        for start, body in _expressions(source):
+            filters = set(re.findall(r"\|\s*(\w+)", body))
+            if "jsonld" in filters:
+                before = source[:start]
+                assert before.rstrip().endswith('<script type="application/ld+json">'), path.name
+                continue
+            if not filters & set(SANITIZED_FILTERS):
+                continue
+            uses += 1
+            tag_open, tag_close = source.rfind("<", 0, start), source.rfind(">", 0, start)
+            assert tag_close > tag_open, f"{path.name}: sanitized HTML inside a tag"
+            assert not re.search(r"<(script|style|textarea|title)\b[^>]*>\s*$", source[:start])
+        # A value filtered once and emitted later (`{% set x = ...|archived %}` then `{{ x }}`).
+        for name in re.findall(r"\{%\s*set\s+(\w+)\s*=[^%]*\|\s*(?:markdown|archived)", source):
+            for match in re.finditer(r"\{\{\s*" + name + r"\s*\}\}", source):
+                uses += 1
+                before = source[: match.start()]
+                assert before.rfind(">") > before.rfind("<"), f"{path.name}: {name} in a tag"
+    assert uses >= 4
+
+
+def test_markup_is_built_only_by_the_sanitizing_filters():
+    allowed = {("claims/filters.py", "markdown"), ("claims/filters.py", "archived")}
+    allowed.add(("claims/filters.py", "jsonld"))
+    found = set()
+    for path in (ROOT / "claims").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        function = None
+        for line in source.splitlines():
+            head = re.match(r"def (\w+)\(", line)
+            if head:
+                function = head.group(1)
+            if re.search(r"\bMarkup\(", line) and not line.lstrip().startswith("#"):
+                found.add((str(path.relative_to(ROOT)), function))
+    assert found == allowed
+
+
+def test_exports_carry_notes_as_json_strings(app, reviewer, reviewer_client):
+    from claims.services import evidence
+
+    article = factories.article(reviewer)
+    claim = Claim.get(Claim.article == article.id)
+    source = factories.source("Ministry")
+    note = 'See <img src=x onerror=alert(1)> and [x](javascript:alert(1)) "quoted" </script>'
+    item = evidence.add_evidence(
+        factories.actor_for(reviewer),
+        claim.id,
+        source.id,
+        excerpt="A wall.",
+        stance="supports",
+        note=note,
+    )
+    body = reviewer_client.get(f"/api/evidence/{item.id}")
+    assert body.mimetype == "application/json"
+    assert json.loads(body.data)["note"] == note
+    page = reviewer_client.get(f"/claims/{claim.id}").text
+    assert "<img" not in page and 'href="javascript:' not in page
+
+
+# SSRF-15 ------------------------------------------------------------------------------------------
+
+FLOORS = {"urllib3": "2.7.0", "requests": "2.32.4"}
+
+
+def test_the_http_stack_is_at_or_above_its_security_floor():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {Requirement(line).name: Requirement(line) for line in project["dependencies"]}
+    for name, floor in FLOORS.items():
+        spec = declared[name].specifier
+        assert Version(floor) in spec, f"{name} {spec} excludes {floor}"
+        lowest = min(
+            (Version(s.version) for s in spec if s.operator in (">=", "~=", "==")), default=None
+        )
+        assert lowest is not None and lowest >= Version(floor), f"{name} floor {lowest}"
+        assert Version(metadata.version(name)) >= Version(floor), f"installed {name} is too old"
+
+
+# LOG-06 -------------------------------------------------------------------------------------------
+
+
+def blns_controls() -> list[str]:
+    """The naughty-strings lines that hold control characters, plus the line separators."""
+    raw = (PAYLOADS / "naughty-strings.txt").read_bytes().decode("utf-8", "surrogateescape")
+    lines = [line for line in raw.split("\n") if line and not line.startswith("#")]
+    controls = [line for line in lines if re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", line)]
+    assert controls, "the payload file has no control-character lines"
+    return [*controls, "a\r\nFAKE INFO claims forged", "a\u2028b", "a\u0085b", "a\u2029b"]
+
+
+@pytest.fixture
+def log_stream():
+    logger = logs.configure()
+    handler = next(h for h in logger.handlers if isinstance(h.formatter, logs.OneLineFormatter))
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)
+
+
+def test_each_logged_event_is_one_line_whatever_it_contains(app, log_stream):
+    values = blns_controls()
+    log = logging.getLogger("claims.test")
+    for value in values:
+        log.warning("fetch refused: %s", value)
+    lines = log_stream.getvalue().split("\n")
+    assert lines[-1] == ""
+    assert len(lines) - 1 == len(values)
+    for line, value in zip(lines, values, strict=False):
+        assert re.fullmatch(r"\S+ \S+ WARNING claims\.test \[-\] fetch refused: .*", line)
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", line)
+        assert line.endswith("fetch refused: " + logs.escape(value))
+
+
+def test_a_failed_sign_in_with_line_breaks_in_the_name_is_one_log_line(app, client, log_stream):
+    names = ["eve\r\n2026-11-25 INFO claims.security login.succeeded", "eve\u2028x", "eve\u0085x"]
+    for name in names:
+        login(client, name, "wrong password")
+    records = [r for r in log_stream.getvalue().splitlines() if "login.failed" in r]
+    assert len(records) == len(names)
+    assert all(re.match(r"\S+ \S+ WARNING claims\.security \[[0-9a-f]{32}\] ", r) for r in records)
+    assert not any("login.succeeded" in r and "login.failed" not in r for r in records)
+    assert log_stream.getvalue().count("\n") == len(names)
+
+
+def test_a_traceback_is_marked_as_continuation_lines(app, log_stream):
+    try:
+        raise ValueError("bad\nINFO forged line")
+    except ValueError:
+        logging.getLogger("claims").exception("import failed for %s", "x\ry")
+    first, *rest = log_stream.getvalue().rstrip("\n").split("\n")
+    assert first.endswith("import failed for x\\ry")
+    assert rest and all(line.startswith("  | ") for line in rest)
+    assert "  | ValueError: bad" in rest and "  | INFO forged line" in rest
+
+
+# API-03 -------------------------------------------------------------------------------------------
+
+
+def test_no_jsonp_and_no_cors_for_other_origins(app, reviewer_client):
+    factories.article(factories.user("writer"))
+    evil = {"Origin": "https://evil.example"}
+    for url in ("/api/claims?callback=steal", "/api/me?callback=steal&jsonp=steal"):
+        response = reviewer_client.get(url, headers=evil)
+        assert response.status_code == 200
+        assert response.mimetype == "application/json"
+        assert not response.text.lstrip().startswith("steal")
+        json.loads(response.data)
+        assert "Access-Control-Allow-Origin" not in response.headers
+        assert "Access-Control-Allow-Credentials" not in response.headers
+    preflight = reviewer_client.options(
+        "/api/articles",
+        headers={
+            **evil,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "X-CSRFToken",
+        },
+    )
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    from tests.test_publishing import SETTINGS
+
+    app.config.update(SETTINGS)
+    public = app.test_client().get("/public/claimreview.json?callback=steal", headers=evil)
+    assert public.status_code == 200 and "Access-Control-Allow-Origin" not in public.headers
+    assert not public.text.startswith("steal")
+
+
+# API-05 -------------------------------------------------------------------------------------------
+
+HEADER = re.compile(
+    r"""attachment; filename="([A-Za-z0-9._-]+)"; filename\*=UTF-8''([A-Za-z0-9%._~-]+)"""
+)
+
+
+def download_titles() -> list[str]:
+    raw = (PAYLOADS / "naughty-strings.txt").read_bytes().decode("utf-8", "surrogateescape")
+    lines = [line for line in raw.split("\n") if line and not line.startswith("#")]
+    non_ascii = [line for line in lines if not line.isascii()][:40]
+    return [
+        'Ministry "statement"; part 2',
+        "line\r\nX-Injected: yes",
+        "../../etc/passwd",
+        "..\\..\\windows\\win.ini",
+        "   ",
+        "Марокко и Индия — заявление",
+        *non_ascii,
+    ]
+
+
+def test_download_names_from_titles_make_one_valid_header(app, reviewer_client):
+    source = factories.source("Placeholder", url="https://example.org/a")
+    shot = factories.snapshot(source, b"<p>Body</p>")
+    for title in download_titles():
+        Source.update(title=title).where(Source.id == source.id).execute()
+        response = reviewer_client.get(f"/sources/snapshots/{shot.id}/original")
+        assert response.status_code == 200, repr(title)
+        values = response.headers.getlist("Content-Disposition")
+        assert len(values) == 1, repr(title)
+        match = HEADER.fullmatch(values[0])
+        assert match, (title, values[0])
+        assert match.group(1) == f"snapshot-{shot.id}-{shot.sha256[:12]}.html"
+        name = unquote(match.group(2), errors="strict")
+        assert name.endswith(".html") and not name.startswith(".")
+        assert not re.search(r'[/\\"\x00-\x1f\x7f;]', name)
+        assert "X-Injected" not in response.headers
+    Source.update(title="Ministry statement").where(Source.id == source.id).execute()
+    named = reviewer_client.get(f"/sources/snapshots/{shot.id}/original")
+    assert "filename*=UTF-8''Ministry-statement-" in named.headers["Content-Disposition"]
+
+
+def test_the_audit_download_has_a_plain_dated_name(editor_client):
+    value = editor_client.get("/audit/export.jsonl").headers["Content-Disposition"]
+    assert re.fullmatch(
+        r"""attachment; filename="audit-\d{8}T\d{6}Z\.jsonl"; filename\*=UTF-8''audit-\d{8}T\d{6}Z\.jsonl""",
+        value,
+    )
+
+
+# CFG-01, CFG-03 -----------------------------------------------------------------------------------
+
+
+def test_the_production_configuration_has_no_debugger(database_url, monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    app = create_app({"ENV": "production", "SECRET_KEY": "p" * 48, "DATABASE_URL": database_url})
+    assert app.debug is False and app.testing is False
+    assert app.config["TESTING"] is False and app.config["PROPAGATE_EXCEPTIONS"] is not True
+    client = app.test_client()
+    for url in ("/console", "/console?__debugger__=yes&cmd=resource&f=style.css"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "Werkzeug" not in response.text and "debugger" not in response.text.lower()
+
+
+NOT_SERVED = [
+    "/.git/config",
+    "/.git/HEAD",
+    "/app.py",
+    "/config.py",
+    "/claims/config.py",
+    "/pyproject.toml",
+    "/instance/secret_key",
+    "/templates/base.html",
+    "/static/../app.py",
+    "/static/%2e%2e/app.py",
+    "/static/..%2fapp.py",
+    "/static/../../pyproject.toml",
+    "/.env",
+    "/README.md",
+]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "admin"])
+def test_only_static_files_are_served(app, client, admin, who):
+    if who == "admin":
+        assert login(client, admin.username).status_code == 302
+    for url in NOT_SERVED:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert b"import " not in response.data and b"[core]" not in response.data
+    assert client.get("/static/style.css").status_code == 200
+
+
+# CFG-04 -------------------------------------------------------------------------------------------
+
+
+def test_ci_audits_the_dependencies_and_accepts_findings_only_until_a_date():
+    import datetime as dt
+
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"pip-audit --local --skip-editable --strict", script)
+    assert "pip-audit-ignore" in script and "has passed" in script
+    today = dt.datetime.now(dt.UTC).date()
+    for line in (ROOT / ".ci" / "pip-audit-ignore").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        vuln, until, *why = line.split()
+        assert re.fullmatch(r"[A-Z]+-[\w-]+", vuln) and why, line
+        assert today <= dt.date.fromisoformat(until) <= today + dt.timedelta(days=30), line
