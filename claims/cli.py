@@ -503,6 +503,8 @@ def export_claimreview(article_id: int | None, output: str | None) -> None:
     for entry in skipped:
         problems = "; ".join(p.message for p in entry.problems if p.level == "error")
         click.echo(f"skipped claim {entry.item.claim_id}: {problems}", err=True)
+    details = {"article_id": article_id, "written": written, "skipped": len(skipped)}
+    security.log_event(_actor(), "claimreview.export", entity_type="claimreview", details=details)
     click.echo(f"{written} ClaimReview(s) exported, {len(skipped)} skipped.", err=True)
 
 
@@ -526,6 +528,12 @@ def archive_export(output: str, with_password_hashes: bool) -> None:
     with open(partial, "wb") as handle:
         summary = archive.export_archive(handle, with_password_hashes=with_password_hashes)
     partial.replace(target)  # a half-written archive never has the final name
+    security.log_event(
+        _actor(),
+        "archive.export",
+        entity_type="archive",
+        details={"file": target.name, "with_password_hashes": with_password_hashes},
+    )
     click.echo(f"{target}: {summary}")
 
 

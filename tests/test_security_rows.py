@@ -462,3 +462,328 @@ def test_ci_audits_the_dependencies_and_accepts_findings_only_until_a_date():
         vuln, until, *why = line.split()
         assert re.fullmatch(r"[A-Z]+-[\w-]+", vuln) and why, line
         assert today <= dt.date.fromisoformat(until) <= today + dt.timedelta(days=30), line
+
+
+# AUTH-03, AUTH-06, SESS-06 ------------------------------------------------------------------------
+
+
+def test_long_passphrases_need_no_composition_but_common_ones_are_refused():
+    import gzip
+
+    from claims import passwords
+    from claims.errors import ValidationError
+
+    for fine in ("a" * 16, "correct horse battery staple", "ééééééééééééééé"):
+        passwords.check_policy(fine)
+    with gzip.open(passwords._COMMON_LIST, "rt", encoding="utf-8") as fh:
+        common = [line.strip() for line in fh if line.strip()]
+    assert len(common) >= 3000
+    long_enough = [p for p in common if len(p) >= 12][:50]
+    assert len(long_enough) >= 10
+    for password in long_enough:
+        with pytest.raises(ValidationError, match="commonly used"):
+            passwords.check_policy(password)
+        with pytest.raises(ValidationError, match="commonly used"):
+            passwords.check_policy(password.upper())
+
+
+def test_a_fresh_database_has_no_account_and_the_first_admin_comes_from_the_cli(app):
+    from claims.models import User
+
+    assert User.select().count() == 0
+    assert (
+        app.test_client()
+        .post("/login", data={"username": "admin", "password": "admin"})
+        .status_code
+        == 400
+    )
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "chief", "--role", "admin"], input="chief's long passphrase\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "chief's long passphrase" not in result.output
+    assert [(u.username, u.role) for u in User.select()] == [("chief", "admin")]
+    assert login(app.test_client(), "chief", "chief's long passphrase").status_code == 302
+
+
+def tracked_files() -> list[Path]:
+    import subprocess
+
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=30
+        ).stdout.decode()
+    except (OSError, subprocess.CalledProcessError):  # not a checkout: every file
+        return [p for p in ROOT.rglob("*") if p.is_file() and ".venv" not in p.parts]
+    return [ROOT / name for name in listed.split("\0") if name]
+
+
+def test_no_secret_key_is_in_the_repository():
+    files = tracked_files()
+    assert files
+    assert not [p for p in files if p.relative_to(ROOT).parts[0] == "instance"]
+    assert "instance/" in (ROOT / ".gitignore").read_text(encoding="utf-8")
+    assignment = re.compile(r"""SECRET_KEY["']?\s*[:=]\s*["']([^"']{8,})["']""")
+    for path in files:
+        if path.suffix not in {".py", ".toml", ".md", ".cfg", ".ini", ".env", ".txt", ""}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for value in assignment.findall(text):
+            # Tests build throwaway keys in the code ("x" * 40); a literal key is a leak.
+            assert path.parts[-2] == "tests" or value.startswith("benchmark-"), (path, value)
+
+
+# AC-04 --------------------------------------------------------------------------------------------
+
+
+def test_a_downgrade_takes_effect_on_the_next_request(app, system):
+    from claims.services import users
+
+    chief = factories.user("chief", "editor")
+    browser = app.test_client()
+    assert login(browser, "chief").status_code == 302
+    token = app.test_cli_runner().invoke(args=["users", "token", "chief", "--name", "s"]).output
+    bearer = {"Authorization": f"Bearer {token.strip()}"}
+    assert browser.get("/audit/").status_code == 200
+    assert app.test_client().get("/api/audit", headers=bearer).status_code == 200
+
+    users.change_role(system, chief, "reviewer")
+
+    after = browser.get("/audit/")  # the role change ended the session
+    assert after.status_code == 302 and after.headers["Location"].startswith("/login")
+    assert app.test_client().get("/api/audit", headers=bearer).status_code in (401, 403)
+    assert login(browser, "chief").status_code == 302
+    assert browser.get("/audit/").status_code == 403
+
+
+# LOG-01, LOG-05, CFG-02 ---------------------------------------------------------------------------
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(AuditEvent.select().where(AuditEvent.action == action))
+
+
+def test_sign_out_and_exports_each_leave_one_event(app, reviewer, editor, tmp_path):
+    client = app.test_client()
+    assert login(client, reviewer.username).status_code == 302
+    token = csrf_token(client.get("/").text)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert [e.actor_id for e in events("user.logout")] == [reviewer.id]
+
+    runner = app.test_cli_runner()
+    from tests.test_publishing import SETTINGS
+
+    app.config.update(SETTINGS)
+    result = runner.invoke(args=["export", "claimreview", "-o", str(tmp_path / "feed.json")])
+    assert result.exit_code == 0, result.output
+    (exported,) = events("claimreview.export")
+    assert json.loads(exported.after)["written"] == 0
+    result = runner.invoke(args=["archive", "export", "-o", str(tmp_path / "all.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert len(events("archive.export")) == 1
+
+
+def test_no_secret_reaches_the_log_or_the_trail(app, reviewer, log_stream):
+    client = app.test_client()
+    assert login(client, reviewer.username).status_code == 302
+    cookie = client.get_cookie("session").value
+    token = csrf_token(client.get("/articles/new").text)
+    client.post("/articles/new", data={"csrf_token": "forged", "text": "A $5 fee."})
+    client.post("/articles/new", data={"csrf_token": token, "url": "http://127.0.0.1:9/x"})
+    login(app.test_client(), reviewer.username, "a wrong but secret password")
+    api_token = app.test_cli_runner().invoke(args=["users", "token", reviewer.username]).output
+    api = app.test_client()
+    api.get("/api/me", headers={"Authorization": f"Bearer {api_token.strip()}"})
+    api.get("/api/me", headers={"Authorization": "Bearer wrong-secret-token-value"})
+
+    logged = log_stream.getvalue()
+    trail = " ".join(f"{e.before} {e.after}" for e in AuditEvent.select())
+    assert "fetch.refused" in logged and "csrf.refused" in logged and "login.failed" in logged
+    for secret in (
+        factories.PASSWORD,
+        "a wrong but secret password",
+        cookie,
+        token,
+        api_token.strip(),
+        "wrong-secret-token-value",
+    ):
+        assert secret not in logged and secret not in trail
+
+
+def test_an_api_failure_is_generic_json_and_logged_with_its_request_id(
+    app, reviewer_client, monkeypatch, log_stream
+):
+    from claims.services import claims as claim_service
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internal detail /etc/passwd SELECT * FROM user")
+
+    monkeypatch.setattr(claim_service, "search_claims", boom)
+    response = reviewer_client.get("/api/claims")
+    assert response.status_code == 500 and response.mimetype == "application/json"
+    assert response.json["error"]["code"] == "internal_error"
+    for leak in ("secret internal", "Traceback", "/etc/passwd", "SELECT", ".py"):
+        assert leak not in response.text
+    request_id = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    logged = log_stream.getvalue()
+    assert f"[{request_id}]" in logged and "  | RuntimeError: secret internal detail" in logged
+
+
+# HDR-07 -------------------------------------------------------------------------------------------
+
+
+def test_external_addresses_never_come_from_the_host_header(app, reviewer, editor, database_url):
+    from tests.test_publishing import SETTINGS, publish
+
+    app.config.update(SETTINGS)
+    claim = publish(reviewer, editor)
+    evil = {"Host": "evil.example"}
+    served = app.test_client().get(f"/public/claims/{claim.id}/claimreview.json", headers=evil)
+    assert served.status_code == 200 and "evil.example" not in served.text
+    assert served.json["url"].startswith(SETTINGS["PUBLIC_BASE_URL"])
+    redirect = app.test_client().get("/articles/new", headers=evil)
+    assert redirect.status_code == 302 and "evil.example" not in redirect.headers["Location"]
+
+    guarded = create_app(
+        {**SETTINGS, "DATABASE_URL": database_url, "TRUSTED_HOSTS": "claims.example"}
+    )
+    assert guarded.test_client().get("/login", headers=evil).status_code == 400
+    ok = guarded.test_client().get("/login", headers={"Host": "claims.example"})
+    assert ok.status_code == 200
+
+
+# IN-01, IN-06 -------------------------------------------------------------------------------------
+
+
+def test_a_multipart_upload_over_the_limit_is_413_and_writes_nothing(app, reviewer_client):
+    token = csrf_token(reviewer_client.get("/articles/new").text)
+    before = Article.select().count()
+    size = app.config["MAX_CONTENT_LENGTH"] + 1
+    response = reviewer_client.post(
+        "/articles/new",
+        data={"csrf_token": token, "file": (io.BytesIO(b"x" * size), "big.txt")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert Article.select().count() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "title=%ED%A0%80&text=A+%245+fee.",  # a lone surrogate, UTF-8 encoded
+        "title=%FF%FE&text=A+%245+fee.",  # not UTF-8
+        "title=%zz%&text=A+%245+fee.%",  # bad %-escapes
+        "title=%C0%AF&text=%E2%82",  # overlong and truncated sequences
+    ],
+)
+def test_bad_bytes_in_a_form_body_are_a_clear_answer(app, reviewer_client, body):
+    token = csrf_token(reviewer_client.get("/articles/new").text)
+    before = Article.select().count()
+    response = reviewer_client.post(
+        "/articles/new",
+        data=f"csrf_token={token}&{body}",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code in (200, 302, 400, 422), response.status_code
+    if response.status_code != 302:
+        assert Article.select().count() == before
+    for article in Article.select():
+        assert "\ufffd" not in (article.title or "") or "%" not in body
+
+
+@pytest.mark.parametrize("query", ["q=%ED%A0%80", "q=%zz", "status=%FF", "q=%"])
+def test_bad_bytes_in_a_query_string_are_400_or_ignored(reviewer_client, query):
+    for path in ("/queue", "/sources/", "/api/claims"):
+        response = reviewer_client.get(f"{path}?{query}")
+        assert response.status_code in (200, 400, 422), (path, response.status_code)
+
+
+# XSS-04, XSS-05 -----------------------------------------------------------------------------------
+
+
+def test_a_script_address_written_into_the_database_is_never_a_link(app, reviewer, reviewer_client):
+    article = factories.article(reviewer)
+    source = factories.source("Planted", url="https://example.org/ok")
+    bad = "javascript:alert(document.cookie)//https://example.org/"
+    Article.update(url=bad).where(Article.id == article.id).execute()
+    Source.update(url=bad).where(Source.id == source.id).execute()
+    claim = Claim.get(Claim.article == article.id)
+    for url in (
+        f"/articles/{article.id}",
+        f"/claims/{claim.id}",
+        f"/sources/{source.id}",
+        "/sources/",
+    ):
+        html = reviewer_client.get(url).text
+        assert not re.search(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", html, re.I), url
+
+
+ATTRIBUTE_BREAKER = '" autofocus onfocus=alert(1) x="'
+
+
+def test_values_stay_inside_their_attributes(app, reviewer, reviewer_client):
+    from html.parser import HTMLParser
+
+    article = factories.article(reviewer)
+    source = factories.source("Planted")
+    claim = Claim.get(Claim.article == article.id)
+    Article.update(title=ATTRIBUTE_BREAKER, byline=ATTRIBUTE_BREAKER).where(
+        Article.id == article.id
+    ).execute()
+    Source.update(title=ATTRIBUTE_BREAKER, publisher=ATTRIBUTE_BREAKER).where(
+        Source.id == source.id
+    ).execute()
+    Claim.update(statement=ATTRIBUTE_BREAKER).where(Claim.id == claim.id).execute()
+
+    class Attributes(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.names: set[str] = set()
+            self.values: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.names.update(name for name, _ in attrs)
+            self.values.extend(value or "" for _, value in attrs)
+
+    pages = [
+        f"/articles/{article.id}",
+        f"/claims/{claim.id}",
+        f"/sources/{source.id}",
+        "/sources/",
+        "/",
+        "/queue",
+    ]
+    seen_inside = 0
+    for url in pages:
+        parser = Attributes()
+        parser.feed(reviewer_client.get(url).text)
+        assert not {"autofocus", "onfocus"} & parser.names, url  # (SVG has its own x=)
+        seen_inside += sum(ATTRIBUTE_BREAKER in value for value in parser.values)
+    assert seen_inside >= 2  # e.g. the edit forms' value= attributes hold the whole text
+
+
+# SSRF-12 ------------------------------------------------------------------------------------------
+
+
+def test_nothing_but_the_fetcher_opens_urls():
+    import ast
+
+    for path in [*(ROOT / "claims").rglob("*.py"), ROOT / "app.py"]:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        where = str(path.relative_to(ROOT))
+        assert not {m for m in imported if m.split(".")[0] in {"requests_file", "httpx"}}
+        assert "urllib.request" not in imported and "urlopen" not in source, where
+        assert "http.client" not in imported and "aiohttp" not in imported, where
+        if where != "claims/fetch.py":
+            assert not {m for m in imported if m.split(".")[0] in {"requests", "urllib3"}}, where
+            calls = [
+                n.func.attr
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            ]
+            assert "mount" not in calls, where
