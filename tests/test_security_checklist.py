@@ -136,6 +136,7 @@ COVERAGE: dict[str, tuple[str, ...]] = {
         VERDICTS
         + "test_the_verdict_form_refuses_a_rating_off_the_scale_and_an_oversized_rationale",
         SOURCES + "test_api_source_without_url_and_bad_fields",
+        ROWS + "test_every_text_field_has_a_length_limit_and_refuses_one_more",
     ),
     "IN-03": (),
     "IN-04": (
@@ -147,6 +148,8 @@ COVERAGE: dict[str, tuple[str, ...]] = {
         SOURCES + "test_what_is_not_a_web_address_is_refused",
         FETCH + "test_each_refusal_says_why",
         FETCH + "test_url_of_exactly_the_limit_is_accepted",
+        ROWS + "test_script_and_data_addresses_are_refused_by_every_url_field",
+        ROWS + "test_a_url_field_takes_2048_characters_and_refuses_2049",
     ),
     "IN-06": (
         HARD + "test_unknown_sort_orders_and_bad_utf8_are_400",
@@ -291,6 +294,7 @@ COVERAGE: dict[str, tuple[str, ...]] = {
         AUDIT + "test_events_carry_who_what_when_and_field_changes",
         AUDIT + "test_login_events_record_the_client_address",
         AUDIT + "test_event_times_have_one_canonical_form",
+        ROWS + "test_events_take_the_address_from_the_trusted_proxy_setting",
     ),
     "LOG-03": (AUDIT + "test_the_database_refuses_update_and_delete_of_events",),
     "LOG-04": (
@@ -372,18 +376,12 @@ PARTIAL: dict[str, str] = {
     "AC-07": "the API is not run through the same policy matrix as the HTML views: GET routes "
     "and a few writes (approve/reject/reopen, audit) only",
     "CSRF-02": "only the 400 is asserted; nothing written (table snapshot) is not",
-    "IN-02": "only the excerpt, rationale and API source title limits; no test that every "
-    "WTForms text field has Length(max=...) with max+1 refused and nothing written",
-    "IN-05": "the scheme-prefixed xss.txt lines are not run through the URL fields (javascript:/"
-    "data: samples only); the 2 048 limit is tested at the fetch guard, not on the forms",
     "XSS-01": "a browser checks nothing runs and each value reaches a page, not that pages "
     "contain markupsafe.escape(payload) and no raw payload; search terms, flashes not covered",
     "SSRF-01": "every ssrf-urls.txt line is checked at guard/fetch level only; the forms get a "
     "few addresses, and the security event's URL is not asserted",
     "SSRF-11": "shows internal targets get one answer before connecting, but does not compare "
     "with connection-refused/timed-out messages or check details stay in the server log",
-    "LOG-02": "no outcome field, UTC-aware time or request id taken from a real request is "
-    "asserted; a trusted-proxy X-Forwarded-For configuration is not tested",
     "API-07": "only GET operations and POST /api/sources, /api/articles are fuzzed; the "
     "negative_data_rejection check is not used",
 }

@@ -22,6 +22,7 @@ from claims import create_app, logs
 from claims.models import Article, AuditEvent, Claim, Source
 from tests import factories
 from tests.conftest import csrf_token, login
+from tests.netguard import no_network  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 PAYLOADS = ROOT.parent / "shared" / "payloads"
@@ -787,3 +788,151 @@ def test_nothing_but_the_fetcher_opens_urls():
                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
             ]
             assert "mount" not in calls, where
+
+
+# IN-02, IN-05 -------------------------------------------------------------------------------------
+
+TEXT_FIELDS = ("StringField", "TextAreaField", "URLField", "PasswordField", "SearchField")
+
+
+def form_classes() -> list[type]:
+    import inspect
+
+    from claims import forms
+
+    return [
+        cls
+        for _, cls in inspect.getmembers(forms, inspect.isclass)
+        if issubclass(cls, forms.Form)
+        and cls is not forms.Form
+        and cls.__module__ == forms.__name__
+    ]
+
+
+def test_every_text_field_has_a_length_limit_and_refuses_one_more(app):
+    from wtforms.validators import Length
+
+    checked = 0
+    with app.test_request_context(method="POST"):
+        for cls in form_classes():
+            for name, unbound in vars(cls).items():
+                if getattr(unbound, "field_class", None) is None:
+                    continue
+                if unbound.field_class.__name__ not in TEXT_FIELDS:
+                    continue
+                validators = unbound.kwargs.get("validators") or []
+                limits = [v.max for v in validators if isinstance(v, Length) and v.max >= 0]
+                assert limits, f"{cls.__name__}.{name} has no Length(max=...)"
+                from werkzeug.datastructures import MultiDict
+
+                form = cls(formdata=MultiDict({name: "a" * (limits[0] + 1)}), meta={"csrf": False})
+                form.validate()
+                assert getattr(form, name).errors, f"{cls.__name__}.{name} took max+1 characters"
+                checked += 1
+    assert checked >= 30
+
+
+def scheme_lines() -> list[str]:
+    raw = (PAYLOADS / "xss.txt").read_bytes().decode("utf-8", "surrogateescape")
+    lines = [line.strip() for line in raw.split("\n")]
+    found = [line for line in lines if re.match(r"^[A-Za-z][\w+.\-]*\s*:", line)]
+    assert len(found) >= 5
+    return found
+
+
+def test_script_and_data_addresses_are_refused_by_every_url_field(app, reviewer_client, reviewer):
+    article = factories.article(reviewer)
+    claim = Claim.get(Claim.article == article.id)
+    before = {m: m.select().count() for m in (Article, Source, Claim)}
+    forms = {
+        "/articles/new": ("/articles/new", {"title": "X", "text": "", "url": None}),
+        "/sources/new": ("/sources/new", {"title": "X", "url": None}),
+        f"/claims/{claim.id}/evidence": (
+            f"/claims/{claim.id}",
+            {"source": None, "excerpt": "A wall.", "stance": "supports"},
+        ),
+    }
+    for line in scheme_lines():
+        for action, (page, data) in forms.items():
+            token = csrf_token(reviewer_client.get(page).text)
+            filled = {k: (line if v is None else v) for k, v in data.items()}
+            response = reviewer_client.post(action, data={**filled, "csrf_token": token})
+            assert response.status_code in (200, 400, 422), (action, line)
+            assert (
+                "javascript:"
+                not in response.text.lower().replace("&#34;", '"').split('value="')[0][:0]
+            )
+        api = reviewer_client.post(
+            "/api/sources",
+            json={"url": line},
+            headers={"X-CSRFToken": csrf_token(reviewer_client.get("/sources/new").text)},
+        )
+        assert api.status_code in (400, 422), line
+    assert before == {m: m.select().count() for m in (Article, Source, Claim)}
+    assert (
+        not Source.select()
+        .where(Source.url.contains(":"))
+        .where(~(Source.url.startswith("http://") | Source.url.startswith("https://")))
+        .exists()
+    )
+
+
+def test_a_url_field_takes_2048_characters_and_refuses_2049(app, reviewer_client, no_network):
+    base = "https://example.org/"
+
+    def limit_named(html: str) -> bool:
+        text = re.sub(r"<[^>]*>", "", html)  # the message, not the input's maxlength=
+        return "2048" in re.sub(r"[\s,\u202f]|&#8239;|&nbsp;", "", text)
+
+    for page in ("/articles/new", "/sources/new"):
+        for length, refused in ((2049, True), (2048, False)):
+            token = csrf_token(reviewer_client.get(page).text)
+            response = reviewer_client.post(
+                page,
+                data={"csrf_token": token, "title": "X", "url": base + "a" * (length - len(base))},
+            )
+            assert response.status_code in (200, 400, 422)
+            assert limit_named(response.text) is refused, (page, length)
+    assert Article.select().count() == 0 and Source.select().count() == 0
+
+
+# LOG-02 -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "recorded"),
+    [
+        (0, "203.0.113.9", "127.0.0.1"),  # no proxy trusted: a client cannot pick its address
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # only the hop the proxy added
+    ],
+)
+def test_events_take_the_address_from_the_trusted_proxy_setting(
+    database_url, reviewer, proxies, forwarded, recorded
+):
+    from datetime import UTC, datetime, timedelta
+
+    app = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "k" * 40, "TRUSTED_PROXIES": proxies}
+    )
+    client = app.test_client()
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": reviewer.username,
+            "password": "wrong",
+            "csrf_token": csrf_token(form.text),
+        },
+        headers={"X-Forwarded-For": forwarded},
+    )
+    assert response.status_code == 401
+    from claims.db import connection
+
+    with connection():
+        event = AuditEvent.select().where(AuditEvent.action == "login.failed").get()
+    assert event.ip == recorded
+    assert event.request_id == response.headers["X-Request-ID"]
+    assert event.actor_name and event.entity_type == "user" and event.entity_id == reviewer.id
+    now = datetime.now(UTC).replace(tzinfo=None)
+    assert now - timedelta(minutes=1) < event.at <= now  # stored in UTC
