@@ -381,6 +381,7 @@ READERS = {
     "articles.fetch_document",
     "users.first_admin",
     "claims.get_claim",
+    "claims.current_claim",
     "claims.quantities_of",
     "claims.article_claims",
     "claims.search_claims",

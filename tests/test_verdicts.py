@@ -47,6 +47,13 @@ RATIONALE = "The finance department's statement gives the same figure."
 # Helpers ----------------------------------------------------------------------------------------
 
 
+def denied(before: dict[str, int]) -> dict[str, int]:
+    """The table counts after a refusal: nothing written but one access.denied event."""
+    last = AuditEvent.select().order_by(AuditEvent.id.desc()).first()
+    assert last is not None and last.action == "access.denied"
+    return {**before, "audit_event": before["audit_event"] + 1}
+
+
 def a_claim(account: Any, text: str = ARTICLES[0]) -> Claim:
     """The first claim of an article imported by `account`."""
     article = factories.article(account, text)
@@ -500,7 +507,7 @@ def test_the_editor_who_proposed_a_verdict_cannot_approve_it(app, editor_client,
     assert "Four eyes: a verdict is approved by an editor other than its author." in words(
         tree(response.text).get_element_by_id("verdict")
     )
-    assert table_counts() == before
+    assert table_counts() == denied(before)  # only the access.denied event
     assert Verdict.get_by_id(verdict.id).state == "proposed"
     assert fresh(claim).version == claim.version and fresh(claim).status == "verdict_proposed"
 
@@ -1197,7 +1204,7 @@ def test_a_reviewer_takes_and_releases_a_claim_only_for_themselves(app, reviewer
     assert response.json["error"]["message"] == (
         "Reviewers can take a claim or let it go; an editor assigns others."
     )
-    assert table_counts() == before
+    assert table_counts() == denied(before)  # only the access.denied event
 
     # Vic's claim: Rita can neither take it over nor release it for him.
     claims.assign_claim(factories.SYSTEM, claim.id, fresh(claim).version, vic.id)
@@ -1208,7 +1215,8 @@ def test_a_reviewer_takes_and_releases_a_claim_only_for_themselves(app, reviewer
         refused = assign(reviewer_client, claim.id, target)
         assert refused.status_code == 403
         assert "an editor assigns others" in words(tree(refused.text))
-    assert table_counts() == before
+    # Nothing written but the two refusals' access.denied events.
+    assert table_counts() == {**before, "audit_event": before["audit_event"] + 2}
     assert fresh(claim).assignee_id == vic.id
 
 
@@ -1370,7 +1378,7 @@ def test_api_transition_needs_the_role_the_reason_and_the_current_version(app, r
     )
     unversioned = eddie.post(url, json={"to": "in_research", "reason": "x"})
     assert unversioned.status_code == 422 and unversioned.json["error"]["field"] == "version"
-    assert table_counts() == before
+    assert table_counts() == denied(before)  # only the access.denied event
     assert fresh(claim).status == "approved"
 
 
@@ -1463,7 +1471,7 @@ def test_api_four_eyes_refuses_the_author(app, reviewer, editor):
         "code": "forbidden",
         "message": "Four eyes: a verdict is approved by an editor other than its author.",
     }
-    assert table_counts() == before
+    assert table_counts() == denied(before)  # only the access.denied event
     factories.user("erin", "editor")
     assert (
         api_as(app, "erin").post(f"/api/verdicts/{created.json['id']}/approve").status_code == 200

@@ -199,6 +199,12 @@ def create_claims(
     return created
 
 
+def current_claim(claim_id: int, version: int) -> Claim:
+    """The claim if nobody changed it since `version`: checked before slow work (a fetch) that
+    must not happen for a change that will be refused. Raises NotFoundError, ConflictError."""
+    return _locked(claim_id, version)
+
+
 def _locked(claim_id: int, version: int) -> Claim:
     claim = Claim.get_or_none(Claim.id == claim_id)
     if claim is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -21,11 +19,16 @@ def _load_user(identity: str) -> object | None:
 
 
 class IdConverter(IntegerConverter):
-    """A record id in a path: a positive 32-bit integer. Anything larger cannot exist, so it
-    is a 404 rather than an overflow inside the database driver."""
+    """A record id in a path: a positive 32-bit integer. Any other number (0, or too large to
+    be an id) becomes 0, which no record has: a 404 from the service rather than an overflow
+    inside the database driver, and the same answer for every method (a converter that refused
+    the value would make werkzeug answer 405 for the methods of the sibling routes)."""
 
-    def __init__(self, url_map: Any) -> None:
-        super().__init__(url_map, min=1, max=2**31 - 1)
+    ID_MAX = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if 1 <= number <= self.ID_MAX else 0
 
 
 def register(app: Flask) -> None:

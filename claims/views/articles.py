@@ -24,13 +24,16 @@ from claims.forms import ArticleEditForm, ClaimAddForm, ImportForm, MergeForm, c
 from claims.models import Article
 from claims.services import articles, claims
 from claims.views.access import allow, current_actor
+from claims.views.errors import record_denial
 
 bp = Blueprint("articles", __name__, url_prefix="/articles")
 TIMELINE_LENGTH = 100
 
 
 def form_error(form: object, exc: ClaimsError) -> None:
-    """Show a domain error beside the field it concerns, or above the form."""
+    """Show a domain error beside the field it concerns, or above the form (a refusal is also
+    recorded as a security event)."""
+    record_denial(exc)
     field = getattr(form, exc.field or "", None)
     if field is not None and hasattr(field, "errors"):
         field.errors = [*field.errors, exc.message]

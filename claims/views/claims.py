@@ -356,6 +356,7 @@ def attribute(claim_id: int) -> ResponseReturnValue:
     def link() -> Claim:
         reference = (form.source.data or "").strip()
         source_id = None
+        claims.current_claim(claim.id, form.version.data or 0)  # stale: nothing is fetched
         if reference:
             source_id = sources.resolve_or_add(
                 current_actor(), reference, fetch_options(current_app.config)

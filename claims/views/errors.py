@@ -7,7 +7,8 @@ from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from claims.errors import ClaimsError, DatabaseUnavailableError
+from claims.errors import ClaimsError, DatabaseUnavailableError, PermissionDeniedError
+from claims.services import security
 
 TITLES = {
     400: "Bad request",
@@ -96,9 +97,25 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     return response
 
 
+def record_denial(error: ClaimsError) -> None:
+    """A refusal decided by a service (four eyes, someone else's claim, a move the role may not
+    make) is recorded like a route's: one access.denied event (the service's own transaction has
+    rolled back)."""
+    if not isinstance(error, PermissionDeniedError):
+        return
+    from claims.views.access import current_actor
+
+    security.log_event(
+        current_actor(),
+        "access.denied",
+        details={"endpoint": request.endpoint, "path": request.path[:500], "reason": error.message},
+    )
+
+
 def _domain_error(error: ClaimsError) -> ResponseReturnValue:
     if isinstance(error, DatabaseUnavailableError):
         current_app.logger.error("database unavailable: %s", error.message)
+    record_denial(error)
     return error_response(error.status, error.code, error.message, error.field)
 
 
