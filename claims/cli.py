@@ -28,7 +28,7 @@ from claims.export import archive
 from claims.export.claimreview import feed_chunks
 from claims.export.records import article_json, source_json
 from claims.models import ROLES, SOURCE_KINDS
-from claims.services import articles, publishing, security, sources, users
+from claims.services import articles, publishing, revisions, security, sources, users
 from claims.services import claims as claims_service
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,6 +38,7 @@ users_cli = AppGroup("users", help="Manage accounts and API tokens.")
 audit_cli = AppGroup("audit", help="Inspect the tamper-evident audit trail.")
 sources_cli = AppGroup("sources", help="Add sources to the library and recheck them.")
 export_cli = AppGroup("export", help="Publish approved verdicts as schema.org ClaimReview.")
+articles_cli = AppGroup("articles", help="Fetch articles again for new revisions.")
 archive_cli = AppGroup("archive", help="Back up everything, or move it to another database.")
 
 DEMO_ACCOUNTS = (
@@ -469,6 +470,60 @@ def sources_recheck(ids: tuple[int, ...], workers: int, as_json: bool) -> None:
         click.echo(f"  changed  #{outcome.source.id} {outcome.source.url}")
 
 
+@articles_cli.command("refetch")
+@click.argument("ids", nargs=-1, type=click.IntRange(1, 2**31 - 1))
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 16))
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per article.")
+@with_appcontext
+@cli_command
+def articles_refetch(ids: tuple[int, ...], workers: int, as_json: bool) -> None:
+    """Fetch every article with an address (or those given by id) again and store a new
+    revision where the text changed: claims are re-anchored, and approved verdicts whose words
+    changed or vanished are flagged for a re-check."""
+    _require_current_schema()
+    wanted = revisions.refetchable(list(ids) or None)
+    reports = revisions.refetch_articles(
+        _actor(), wanted, fetch_options(current_app.config), workers=workers
+    )
+    done: list[revisions.RefetchReport] = []
+    with click.progressbar(
+        reports,
+        length=len(wanted),
+        label="Fetching articles again",
+        file=sys.stderr,
+        item_show_func=lambda r: f"#{r.article_id}" if r else "",
+    ) as bar:
+        for report in bar:
+            done.append(report)
+            if as_json:
+                click.echo(
+                    json.dumps(
+                        {
+                            "article_id": report.article_id,
+                            "status": report.status,
+                            "detail": report.detail,
+                            "claims": report.counts,
+                            "needs_recheck": report.flagged,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+    if as_json:
+        return
+    changed = [r for r in done if r.status == "new revision"]
+    failed = [r for r in done if r.status == "failed"]
+    click.echo(
+        f"{len(done)} fetched: {len(changed)} with a new revision, "
+        f"{len(done) - len(changed) - len(failed)} unchanged, {len(failed)} failed"
+    )
+    for r in changed:
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(r.counts.items()))
+        flagged = f"; {r.flagged} verdict(s) need a re-check" if r.flagged else ""
+        click.echo(f"  new      #{r.article_id} {r.title} — {r.detail}: {counts}{flagged}")
+    for r in failed:
+        click.echo(f"  failed   #{r.article_id} {r.title} — {r.detail}")
+
+
 @export_cli.command("claimreview")
 @click.option("--article", "article_id", type=click.IntRange(1, 2**31 - 1), help="One article.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File.")
@@ -558,7 +613,7 @@ def archive_import(path: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
-    for group in (db_cli, users_cli, audit_cli, sources_cli, export_cli, archive_cli):
+    for group in (db_cli, users_cli, audit_cli, sources_cli, articles_cli, export_cli, archive_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(extract_command)

@@ -99,6 +99,8 @@ def ago(moment: datetime | None) -> str:
 
 def state_label(state: str) -> str:
     """How a claim's workflow state reads on a page."""
+    if state == "needs_recheck":  # the queue's list of flagged claims, not a workflow state
+        return "Needs re-check (the article changed)"
     return workflow.STATE_LABELS.get(state, state)
 
 
@@ -120,9 +122,17 @@ def source_kind(kind: str) -> str:
     return SOURCE_KIND_LABELS.get(kind, kind)
 
 
+def revision_diff(placement: Any) -> list[tuple[str, str]]:
+    """A re-anchored claim's word-level diff, as (op, text) pairs."""
+    from claims.services.revisions import diff_of
+
+    return diff_of(placement)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(markdown)
+    app.add_template_filter(revision_diff)
     app.add_template_filter(jsonld)
     app.add_template_filter(ago)
     app.add_template_filter(archived)

@@ -240,6 +240,16 @@ class DismissForm(Form):
     )
 
 
+class RevisionForm(Form):
+    """A new text for an article (the page as it reads now, pasted)."""
+
+    text = TextAreaField(
+        "The article's text as it reads now",
+        validators=[DataRequired("Paste the new text."), Length(max=ARTICLE_TEXT_MAX)],
+        render_kw={"rows": 10},
+    )
+
+
 class VersionForm(Form):
     """A button that acts on a record as read at `version` (restore)."""
 

@@ -64,6 +64,10 @@ STANCES = ("supports", "refutes", "mixed", "context")
 QUOTE_STATES = ("verified", "not_found", "no_snapshot")
 # A source's state after its last fetch: never fetched, as archived, text changed, or gone.
 CHECK_STATES = ("unchecked", "ok", "changed", "dead")
+ARTICLE_CHECKS = ("unchecked", "ok", "failed")
+REVISION_ORIGINS = ("import", "paste", "refetch")
+ANCHOR_STATES = ("unchanged", "moved", "changed", "orphaned")
+PLACEMENT_OUTCOMES = ("original", *ANCHOR_STATES)
 VERDICT_STATES = ("proposed", "approved", "rejected")
 
 
@@ -188,6 +192,37 @@ class Article(BaseModel):
     imported_at = DateTimeField(default=utcnow, index=True)
     updated_at = DateTimeField(default=utcnow)
     version = IntegerField(default=1)
+    # The number of the revision `text` is (see ArticleRevision).
+    current_revision = IntegerField(default=1)
+    # The last re-fetch of `url`: ok, or failed with why (the text is left as it was).
+    check_state = CharField(
+        max_length=10, default="unchecked", constraints=[one_of("check_state", ARTICLE_CHECKS)]
+    )
+    checked_at = DateTimeField(null=True)
+    check_error = CharField(max_length=300, null=True)
+
+
+class ArticleRevision(BaseModel):
+    """One text an article has had, immutable (UPDATE is refused by a trigger); number 1 is the
+    imported text. `new_claims` holds, as JSON, the checkable sentences extraction found in the
+    parts of this text that the previous revision did not have, offered as new claims."""
+
+    id = AutoField()
+    article = ForeignKeyField(Article, backref="revisions", on_delete="CASCADE")
+    article_id: int
+    number = IntegerField()
+    text = TextField()
+    text_sha256 = CharField(max_length=64)
+    origin = CharField(max_length=10, constraints=[one_of("origin", REVISION_ORIGINS)])
+    final_url = CharField(max_length=URL_MAX, null=True)
+    created_by = ForeignKeyField(User, null=True, backref="article_revisions")
+    created_by_id: int | None
+    created_at = DateTimeField(default=utcnow)
+    new_claims = TextField(default="[]")
+
+    class Meta:
+        table_name = "article_revision"
+        indexes = ((("article", "number"), True),)
 
 
 class Claim(BaseModel):
@@ -227,13 +262,47 @@ class Claim(BaseModel):
     version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # The article revision `start`/`end`/`quote` refer to: the current one, unless the words are
+    # gone from it (anchor_state "orphaned").
+    revision = IntegerField(default=1)
+    # How the claim fared when the article last changed (claims.reanchor).
+    anchor_state = CharField(
+        max_length=10, default="unchanged", constraints=[one_of("anchor_state", ANCHOR_STATES)]
+    )
+    # Its words changed or disappeared while a verdict was approved: back in the reviewers'
+    # queue, published as under revision, until an editor decides.
+    needs_recheck = BooleanField(default=False)
+    recheck_since = DateTimeField(null=True)
 
     class Meta:
         indexes = (
             (("article", "start"), False),
             (("kind",), False),
             (("assignee", "status"), False),
+            (("needs_recheck", "assignee"), False),
         )
+
+
+class ClaimPlacement(BaseModel):
+    """Where a claim landed in a revision when the article changed, and how; plus one
+    "original" row for where it was in the revision before."""
+
+    id = AutoField()
+    claim = ForeignKeyField(Claim, backref="placements", on_delete="CASCADE")
+    claim_id: int
+    revision = ForeignKeyField(ArticleRevision, backref="placements", on_delete="CASCADE")
+    revision_id: int
+    start = IntegerField(null=True)
+    end = IntegerField(null=True)
+    quote = TextField(null=True)
+    outcome = CharField(max_length=10, constraints=[one_of("outcome", PLACEMENT_OUTCOMES)])
+    score = DoubleField(default=0.0)
+    # Word-level diff of the old quote and the new one, as JSON [[op, text], ...].
+    diff = TextField(default="[]")
+
+    class Meta:
+        table_name = "claim_placement"
+        indexes = ((("claim", "revision"), True), (("revision", "outcome"), False))
 
 
 class Quantity(BaseModel):
@@ -413,7 +482,9 @@ MODELS: list[type[peewee.Model]] = [
     ApiToken,
     LoginFailure,
     Article,
+    ArticleRevision,
     Claim,
+    ClaimPlacement,
     Quantity,
     Source,
     SourceCitation,

@@ -19,6 +19,8 @@ from claims.audit import ENTITY_TYPES
 from claims.config import Defaults
 from claims.export.claimreview import BEST_RATING, CONTEXT, EXPLANATION_MAX, WORST_RATING
 from claims.models import (
+    ANCHOR_STATES,
+    ARTICLE_CHECKS,
     ARTICLE_TEXT_MAX,
     CHECK_STATES,
     CLAIM_KINDS,
@@ -28,6 +30,7 @@ from claims.models import (
     NAME_MAX,
     NOTE_MAX,
     QUOTE_STATES,
+    REVISION_ORIGINS,
     ROLES,
     SOURCE_KINDS,
     STANCES,
@@ -230,6 +233,19 @@ def _record_schemas() -> dict[str, Any]:
             "dismissed_reason": _text(NOTE_MAX),
             "assignee_id": OPTIONAL_ID,
             "attributed_source_id": OPTIONAL_ID,
+            "revision": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "The article revision start/end/quote refer to.",
+            },
+            "anchor_state": _choice(
+                ANCHOR_STATES, description="How the claim fared when the article last changed."
+            ),
+            "needs_recheck": {
+                "type": "boolean",
+                "description": "Its words changed under an approved verdict: published as under "
+                "revision until an editor decides.",
+            },
             "version": VERSION,
             "created_at": INSTANT,
             "updated_at": INSTANT,
@@ -247,6 +263,10 @@ def _record_schemas() -> dict[str, Any]:
             "text_sha256": SHA256,
             "imported_by_id": ID,
             "imported_at": INSTANT,
+            "current_revision": {"type": "integer", "minimum": 1},
+            "check_state": _choice(ARTICLE_CHECKS),
+            "checked_at": _nullable(INSTANT),
+            "check_error": _text(300),
             "version": VERSION,
             "text": {"type": "string", "maxLength": ARTICLE_TEXT_MAX},
             "claims": {"type": "array", "items": ref("Claim")},
@@ -322,7 +342,74 @@ def _record_schemas() -> dict[str, Any]:
         },
         description="One hash-chained audit event (README: The audit trail).",
     )
+    revision = _object(
+        {
+            "number": {"type": "integer", "minimum": 1},
+            "text_sha256": SHA256,
+            "origin": _choice(REVISION_ORIGINS),
+            "final_url": _text(URL_MAX),
+            "created_by_id": OPTIONAL_ID,
+            "created_at": INSTANT,
+        },
+        description="One text an article has had (immutable).",
+    )
+    outcome = _object(
+        {
+            "claim_id": ID,
+            "outcome": _choice(ANCHOR_STATES),
+            "start": {"type": ["integer", "null"], "minimum": 0},
+            "end": {"type": ["integer", "null"], "minimum": 1},
+            "quote": _text(),
+            "score": {"type": "number", "minimum": 0, "maximum": 1},
+            "diff": {
+                "type": "array",
+                "items": {
+                    "type": "array",
+                    "prefixItems": [_choice(("equal", "insert", "delete")), {"type": "string"}],
+                    "minItems": 2,
+                    "maxItems": 2,
+                },
+                "description": "Word-level diff of the old words and the new (changed only).",
+            },
+            "needs_recheck": {"type": "boolean"},
+        },
+        description="Where one claim landed in the new revision (offsets in the new text).",
+    )
     return {
+        "Revision": revision,
+        "ClaimOutcome": outcome,
+        "RevisionList": _object(
+            {
+                "article_id": ID,
+                "current_revision": {"type": "integer", "minimum": 1},
+                "check_state": _choice(ARTICLE_CHECKS),
+                "checked_at": _nullable(INSTANT),
+                "check_error": _text(300),
+                "revisions": {"type": "array", "items": ref("Revision")},
+            },
+            description="An article's revisions, oldest first.",
+        ),
+        "RevisionResult": _object(
+            {
+                "created": {"type": "boolean"},
+                "revision": ref("Revision"),
+                "claims": {"type": "array", "items": ref("ClaimOutcome")},
+                "new_claims": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "start": {"type": "integer", "minimum": 0},
+                            "end": {"type": "integer", "minimum": 1},
+                            "quote": {"type": "string"},
+                            "kind": _choice(CLAIM_KINDS),
+                        }
+                    ),
+                    "description": "Checkable sentences in the text this revision added.",
+                },
+            },
+            description="The new revision and every claim's outcome (201), or the current "
+            "revision when the text is the same (200, no claims).",
+        ),
         "User": _object(
             {
                 "id": ID,
@@ -571,6 +658,20 @@ def _request_schemas() -> dict[str, Any]:
             "the page's metadata.",
         )
         | {"anyOf": [{"required": ["text"]}, {"required": ["url"]}]},
+        "RevisionCreate": _object(
+            {
+                "text": _text(ARTICLE_TEXT_MAX, nullable=False, description="The new text."),
+                "refetch": {
+                    "type": "boolean",
+                    "description": "true: fetch the article's address again instead.",
+                },
+            },
+            required=[],
+            closed=False,
+            description="Exactly one of `text` and `refetch: true`.",
+        )
+        | {"anyOf": [{"required": ["text"]}, {"required": ["refetch"]}]},
+        "VersionOnly": _object({"version": version}, required=["version"], closed=False),
         "ClaimEdit": _object(
             {
                 "version": version,
@@ -698,7 +799,8 @@ def _query_parameters(max_page_size: int) -> dict[str, dict[str, Any]]:
     }
     return {
         "limit": {
-            "schema": {"type": "integer", "minimum": 1, "maximum": max_page_size},
+            # Not a "maximum": a larger value is accepted and capped, not refused.
+            "schema": {"type": "integer", "minimum": 1, "x-capped-at": max_page_size},
             "description": f"Rows per page (at most {max_page_size}; larger values are capped).",
         },
         "after": {"schema": whole, "description": "Cursor: the id the previous page ended at."},
@@ -756,6 +858,18 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "api.get_article": Operation(
         "An article with its text and claims", "Articles", {200: "Article"}
+    ),
+    "api.list_revisions": Operation("An article's revisions", "Articles", {200: "RevisionList"}),
+    "api.add_revision": Operation(
+        "Store a new text of an article (pasted or fetched again)",
+        "Articles",
+        {201: "RevisionResult", 200: "RevisionResult"},
+        body="RevisionCreate",
+        errors=(409,),
+        description="201 with the new revision and, for every claim, its outcome (unchanged, "
+        "moved, changed, orphaned) and new offsets; the same text again 200 with no new "
+        "revision; a failed re-fetch 422 `fetch_refused` / `fetch_failed` (recorded on the "
+        "article, no claim changed).",
     ),
     "api.list_claims": Operation(
         "Claims in id order",
@@ -863,6 +977,15 @@ OPERATIONS: dict[str, Operation] = {
         body="Transition",
         errors=(409,),
         description="Reopening needs an editor; an illegal move or a stale version 409.",
+    ),
+    "api.confirm_recheck": Operation(
+        "An editor decides that a flagged claim's verdict still holds",
+        "Claims",
+        {200: "Claim"},
+        body="VersionOnly",
+        errors=(409,),
+        description="For a claim whose words an article revision changed under an approved "
+        "verdict; the review is published again as it was.",
     ),
     "api.assign_claim": Operation(
         "Assign a claim", "Claims", {200: "Claim"}, body="Assignment", errors=(409,)

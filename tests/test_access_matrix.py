@@ -44,7 +44,7 @@ from claims.models import (
     User,
     Verdict,
 )
-from claims.services import articles, evidence, sources, users, verdicts
+from claims.services import articles, evidence, revisions, sources, users, verdicts
 from claims.services import claims as claim_service
 from tests import factories
 from tests.conftest import csrf_token, login
@@ -85,6 +85,8 @@ API_TWINS = {
     # One endpoint for start, dismiss, restore and reopen: the route is open to reviewers and the
     # workflow refuses a reviewer's reopen (test_a_reviewer_cannot_reopen_through_the_api_...).
     "api.transition_claim": "claims.start",
+    "api.add_revision": "articles.add_revision",
+    "api.confirm_recheck": "claims.confirm_recheck",
 }
 
 ARTICLE_TEXT = (
@@ -173,6 +175,9 @@ def build() -> Data:
         ),
     )
     article2 = factories.article(rob, "The port handled 3 million containers in 2023.")
+    revisions.paste_revision(
+        as_rob, article2.id, "The port handled 3.2 million containers in 2023."
+    )
     by_quote = {c.quote: c.id for c in Claim.select().where(Claim.article == article.id)}
     ratings = {r.slug: r.id for r in Rating.select()}
 
@@ -220,6 +225,10 @@ def build() -> Data:
         as_rob, c_dismissed, version(Claim, c_dismissed), "Part of the teachers claim."
     )
     claim_service.assign_claim(as_rob, c_spare, version(Claim, c_spare), rob.id)
+    # As an article revision leaves it: the approved claim's words changed under its verdict.
+    Claim.update(needs_recheck=True, recheck_since=utcnow(), anchor_state="changed").where(
+        Claim.id == c_approved
+    ).execute()
     return Data(
         rita=rita,
         rob=rob,
@@ -438,6 +447,23 @@ def _propose(d: Data, user: User) -> Payload:
 @payload("claims.approve")
 def _approve(d: Data, user: User) -> Payload:
     return {"verdict_id": d.v_proposed}, {}
+
+
+@payload("articles.add_revision", "api.add_revision")
+def _add_revision(d: Data, user: User) -> Payload:
+    return {"article_id": d.article}, {
+        "text": ARTICLE_TEXT.replace("$48 million", "$52 million") + "7 bridges were closed.\n"
+    }
+
+
+@payload("articles.refetch")
+def _refetch_article(d: Data, user: User) -> Payload:
+    return {"article_id": d.article}, {}
+
+
+@payload("claims.confirm_recheck", "api.confirm_recheck")
+def _confirm_recheck(d: Data, user: User) -> Payload:
+    return {"claim_id": d.c_approved}, {"version": version(Claim, d.c_approved)}
 
 
 @payload("claims.reject")
@@ -1287,6 +1313,9 @@ def get_values(d: Data, rule: Any) -> dict[str, Any]:
         "token_id": d.token_ids["ada"],
         "citation_id": d.citation,
     }
+    if rule.endpoint in ("articles.revision", "articles.diff"):
+        # The article with two revisions: its first one, and what changed in its second.
+        ids.update(article_id=d.article2, number=1)
     return {name: ids[name] for name in rule.arguments}
 
 

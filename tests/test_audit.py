@@ -19,12 +19,22 @@ from claims import services as services_package
 from claims.audit import Actor
 from claims.db import db, utcnow
 from claims.errors import FetchFailedError
-from claims.models import ArchivedContent, AuditEvent, Claim, Rating, Snapshot, Source, User
+from claims.models import (
+    ArchivedContent,
+    Article,
+    AuditEvent,
+    Claim,
+    Rating,
+    Snapshot,
+    Source,
+    User,
+)
 from claims.services import (
     articles,
     claims,
     evidence,
     records,
+    revisions,
     security,
     sources,
     users,
@@ -138,7 +148,43 @@ def _fresh_with_token() -> tuple[User, int]:
     return user, users.create_token(SYSTEM, user, "x")[0].id
 
 
+def _article_with_url():
+    claim = _fresh_claim()
+    Article.update(url="https://news.example/wall").where(Article.id == claim.article_id).execute()
+    return claim
+
+
+def _revised(claim) -> str:
+    return Article.get_by_id(claim.article_id).text + "\nThe council met on Tuesday."
+
+
+def _reader(text: str):
+    """A page reader returning `text` (called in worker threads, which have no connection)."""
+    return lambda url, options: documents.read_text(text)
+
+
+def _flagged():
+    claim = _fresh_claim()
+    Claim.update(needs_recheck=True, anchor_state="changed", version=Claim.version + 1).where(
+        Claim.id == claim.id
+    ).execute()
+    return Claim.get_by_id(claim.id)
+
+
 WRITERS = {
+    # The claim keeps its words: one article.revision event (no claim.reanchor).
+    "revisions.add_revision": (
+        _fresh_claim,
+        lambda c: revisions.add_revision(SYSTEM, c.article_id, _revised(c)),
+    ),
+    "revisions.paste_revision": (
+        _fresh_claim,
+        lambda c: revisions.paste_revision(SYSTEM, c.article_id, _revised(c)),
+    ),
+    "revisions.confirm_verdict": (
+        _flagged,
+        lambda c: revisions.confirm_verdict(SYSTEM, c.id, c.version),
+    ),
     "users.create_user": (
         lambda: None,
         lambda _: users.create_user(SYSTEM, "newone", "a long passphrase", "editor"),
@@ -284,6 +330,21 @@ WRITERS = {
 }
 # Writers that record one event per record they touch, with how many records that is.
 MULTI_WRITERS = {
+    # A re-fetch with a new text: the revision and the check recorded on the article.
+    "revisions.refetch_article": (
+        _article_with_url,
+        lambda c: revisions.refetch_article(
+            SYSTEM, c.article_id, {}, reader=lambda url, o: documents.read_text(_revised(c))
+        ),
+        2,
+    ),
+    "revisions.refetch_articles": (
+        _article_with_url,
+        lambda c: list(
+            revisions.refetch_articles(SYSTEM, [c.article_id], {}, reader=_reader(_revised(c)))
+        ),
+        2,
+    ),
     # A refused address kept without a snapshot: the refusal (a security event) and the source.
     "sources.resolve_or_add": (
         lambda: None,
@@ -367,6 +428,15 @@ MULTI_WRITERS = {
     ),
 }
 READERS = {
+    "revisions.revisions_of",
+    "revisions.get_revision",
+    "revisions.placements_in",
+    "revisions.new_claims",
+    "revisions.last_outcomes",
+    "revisions.compare",
+    "revisions.latest_outcome",
+    "revisions.diff_of",
+    "revisions.refetchable",
     "users.username_key",
     "users.get_user",
     "users.find_user",

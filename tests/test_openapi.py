@@ -202,7 +202,7 @@ def test_conventions_and_limits_come_from_the_code(app, document):
         for p in op.get("parameters", [])
         if p["name"] == "limit"
     ]
-    assert limits and all(s["maximum"] == Defaults.MAX_PAGE_SIZE for s in limits)
+    assert limits and all(s["x-capped-at"] == Defaults.MAX_PAGE_SIZE for s in limits)
     assert schemas["EvidenceCreate"]["properties"]["stance"]["enum"] == list(STANCES)
     assert schemas["EvidenceCreate"]["required"] == ["source_id", "excerpt", "stance"]
     assert schemas["SourceCreate"]["properties"]["kind"]["enum"] == [*SOURCE_KINDS, None]
@@ -396,6 +396,26 @@ def test_a_whole_session_through_the_api_matches_the_document(app, document, off
     feed = rita.get("/api/export/claimreview?limit=1").json
     assert feed["next"] and feed["skipped"]
     assert rita.get(feed["next"]).json["dataFeedElement"]
+
+    # Revisions: the same page again, a changed page (the approved figure edited), a paste.
+    listed = rita.get(f"/api/articles/{atmos['id']}/revisions").json
+    assert [r["number"] for r in listed["revisions"]] == [1]
+    rita.post(f"/api/articles/{atmos['id']}/revisions", {"refetch": True}, expect=200)
+    edited_page = ATMOS.replace("$1 billion", "$1.2 billion").replace("36 ATMOS", "40 ATMOS")
+    offline_fetch["https://news.example/atmos"] = (edited_page.encode(), "text/plain")
+    revised = rita.post(f"/api/articles/{atmos['id']}/revisions", {"refetch": True}).json
+    outcome = next(o for o in revised["claims"] if o["claim_id"] == deal["id"])
+    assert outcome["outcome"] == "changed" and outcome["needs_recheck"] is True
+    flagged = rita.get(deal_url).json
+    assert flagged["needs_recheck"] is True and flagged["anchor_state"] == "changed"
+    rita.post(f"{deal_url}/recheck", {"version": flagged["version"]}, expect=403)
+    eddie.post(f"{deal_url}/recheck", {"version": flagged["version"]}, expect=200)
+    rita.post(
+        f"/api/articles/{flood['id']}/revisions",
+        {"text": FLOOD + " It opened in 2027."},
+        expect=201,
+    )
+    rita.post(f"/api/articles/{flood['id']}/revisions", {"text": ""}, expect=422)
 
     # The audit trail, for editors.
     events = eddie.get("/api/audit?limit=2").json

@@ -936,3 +936,35 @@ def test_events_take_the_address_from_the_trusted_proxy_setting(
     assert event.actor_name and event.entity_type == "user" and event.entity_id == reviewer.id
     now = datetime.now(UTC).replace(tzinfo=None)
     assert now - timedelta(minutes=1) < event.at <= now  # stored in UTC
+
+
+# Limits: pagination caps --------------------------------------------------------------------------
+
+
+def test_no_list_returns_more_than_its_cap_however_much_is_asked(app, reviewer, editor_client):
+    from claims.models import Source
+
+    cap = app.config["MAX_PAGE_SIZE"]
+    Source.insert_many(
+        [{"title": f"Bulletin {i}", "kind": "other"} for i in range(cap + 5)]
+    ).execute()
+    article = factories.article(
+        reviewer, " ".join(f"Item {i} cost ${i + 1} million." for i in range(cap + 5))
+    )
+    assert Claim.select().where(Claim.article == article.id).count() > cap
+    for url, key in (
+        ("/api/sources?limit=100000", "sources"),
+        ("/api/claims?limit=100000", "claims"),
+        ("/api/audit?limit=100000", "events"),
+        ("/api/export/claimreview?limit=100000", "dataFeedElement"),
+    ):
+        response = editor_client.get(url)
+        if response.status_code == 503:  # publishing not configured: nothing to list anyway
+            continue
+        assert response.status_code == 200, url
+        listed = response.json[key]
+        assert len(listed) <= cap, url
+        if key in ("sources", "claims", "events"):
+            assert len(listed) == cap and response.json["next"], url
+    page = editor_client.get("/sources/?limit=100000").text
+    assert page.count('href="/sources/') <= app.config["PAGE_SIZE"] + 20

@@ -1279,7 +1279,8 @@ def test_my_queue_lists_what_is_assigned_to_me_by_state(app, reviewer_client, re
         )
         for s in sections
     }
-    assert list(listed) == ["new", "in_research", "verdict_proposed", "approved"]
+    assert list(listed) == ["needs_recheck", "new", "in_research", "verdict_proposed", "approved"]
+    assert listed["needs_recheck"] == ("Needs re-check (the article changed) 0", [])
     assert listed["new"] == ("New 1", [f"/claims/{mine['new'].id}"])
     assert listed["in_research"] == ("In research 1", [f"/claims/{mine['in_research'].id}"])
     assert listed["verdict_proposed"] == (

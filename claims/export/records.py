@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from claims import extraction
-from claims.models import Article, Claim, Evidence, Quantity, Rating, Snapshot, Source, Verdict
+from claims.models import (
+    Article,
+    ArticleRevision,
+    Claim,
+    Evidence,
+    Quantity,
+    Rating,
+    Snapshot,
+    Source,
+    Verdict,
+)
 from claims.services import claims
 
 
@@ -20,6 +30,9 @@ def claim_json(claim: Claim, quantities: list[Quantity]) -> dict[str, Any]:
         "dismissed_reason": claim.dismissed_reason,
         "assignee_id": claim.assignee_id,
         "attributed_source_id": claim.attributed_source_id,
+        "revision": claim.revision,
+        "anchor_state": claim.anchor_state,
+        "needs_recheck": claim.needs_recheck,
         "version": claim.version,
         "created_at": claim.created_at.isoformat() + "Z",
         "updated_at": claim.updated_at.isoformat() + "Z",
@@ -44,6 +57,10 @@ def article_json(article: Article, *, with_text: bool) -> dict[str, Any]:
         "text_sha256": article.text_sha256,
         "imported_by_id": article.imported_by_id,
         "imported_at": article.imported_at.isoformat() + "Z",
+        "current_revision": article.current_revision,
+        "check_state": article.check_state,
+        "checked_at": _instant(article.checked_at),
+        "check_error": article.check_error,
         "version": article.version,
     }
     if with_text:
@@ -54,6 +71,35 @@ def article_json(article: Article, *, with_text: bool) -> dict[str, Any]:
 
 def _instant(value: Any) -> str | None:
     return value.isoformat() + "Z" if value is not None else None
+
+
+def revision_json(revision: ArticleRevision, *, with_text: bool = False) -> dict[str, Any]:
+    """One text an article has had."""
+    data: dict[str, Any] = {
+        "number": revision.number,
+        "text_sha256": revision.text_sha256,
+        "origin": revision.origin,
+        "final_url": revision.final_url,
+        "created_by_id": revision.created_by_id,
+        "created_at": _instant(revision.created_at),
+    }
+    if with_text:
+        data["text"] = revision.text
+    return data
+
+
+def outcome_json(outcome: Any) -> dict[str, Any]:
+    """Where one claim landed in a new revision (services.revisions.ClaimOutcome)."""
+    return {
+        "claim_id": outcome.claim_id,
+        "outcome": outcome.outcome,
+        "start": outcome.start,
+        "end": outcome.end,
+        "quote": outcome.quote,
+        "score": round(outcome.score, 4),
+        "diff": [list(d) for d in outcome.diff],
+        "needs_recheck": outcome.needs_recheck,
+    }
 
 
 def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:

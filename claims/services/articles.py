@@ -26,6 +26,7 @@ from claims.models import (
     TITLE_MAX,
     URL_MAX,
     Article,
+    ArticleRevision,
     User,
     field_values,
 )
@@ -132,6 +133,16 @@ def import_document(actor: Actor, document: Document) -> tuple[Article, bool]:
         with db.atomic():
             article = Article.create(
                 text=text, text_sha256=digest, imported_by=actor.user_id, **values
+            )
+            ArticleRevision.create(
+                article=article.id,
+                number=1,
+                text=text,
+                text_sha256=digest,
+                origin="import",
+                final_url=values["url"],
+                created_by=actor.user_id,
+                created_at=article.imported_at,
             )
             after = field_values(article, exclude=frozenset({"text"}))
             after["text_length"] = len(text)

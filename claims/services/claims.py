@@ -175,6 +175,7 @@ def create_claims(
             attribution=(found.attribution or None) and found.attribution[:300],
             hedged=found.hedged,
             created_by=created_by,
+            revision=article.current_revision,
         )
         quantities = [
             Quantity.create(
@@ -466,7 +467,7 @@ def reopen_claim(actor: Actor, claim_id: int, version: int, reason: str) -> Clai
         target = workflow.check("reopen", claim.status, workflow_facts(actor, claim))
         return _save(
             actor, claim, "claim.reopen", field_values(claim), extra={"reason": reason},
-            status=target,
+            status=target, needs_recheck=False, recheck_since=None,
         )  # fmt: skip
 
 
@@ -524,6 +525,10 @@ def split_claim(actor: Actor, claim_id: int, version: int, at: int) -> tuple[Cla
             raise ConflictError("A dismissed claim cannot be split; restore it first.")
         if claim.status not in ("new", "in_research"):
             raise ConflictError("A claim with a verdict keeps its words; it cannot be split.")
+        if claim.anchor_state == "orphaned":
+            raise ConflictError(
+                "The claim's words are no longer in the article; it cannot be split."
+            )
         article = Article.get_by_id(claim.article_id)
         if not claim.start < at < claim.end:
             raise ValidationError("Split inside the claim's words.", field="at")
@@ -577,6 +582,11 @@ def merge_claims(actor: Actor, article_id: int, claim_ids: list[int]) -> Claim:
             raise ValidationError(
                 "Only new or researched claims can be merged; a claim with a verdict keeps "
                 "its words.",
+                field="claims",
+            )
+        if any(c.anchor_state == "orphaned" for c in parts):
+            raise ValidationError(
+                "A claim whose words are no longer in the article cannot be merged.",
                 field="claims",
             )
         article = Article.get_by_id(article_id)

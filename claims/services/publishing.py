@@ -96,7 +96,12 @@ def published(
                 reason = between[-1] if between else None
             revisions.append(Revision(label, decided, reason))
         since = reason = None
-        if claim.status != "approved":
+        if claim.needs_recheck:
+            since = claim.recheck_since
+            reason = "the article was edited after publication and the claim's words " + (
+                "are no longer in it" if claim.anchor_state == "orphaned" else "changed"
+            )
+        elif claim.status != "approved":
             later = [(at, r) for at, r in reopened[claim.id] if at >= revisions[-1].decided_at]
             if later:
                 since, reason = later[-1]

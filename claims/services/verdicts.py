@@ -372,7 +372,10 @@ def approve_verdict(actor: Actor, verdict_id: int) -> Verdict:
             after=new_values,
             parent=("claim", claim.id),
         )
-        save_claim(actor, claim, "claim.approve", status=target)
+        # A new verdict settles a re-check the article's edits asked for.
+        save_claim(
+            actor, claim, "claim.approve", status=target, needs_recheck=False, recheck_since=None
+        )
         return fresh
 
 
@@ -409,10 +412,22 @@ def reject_verdict(actor: Actor, verdict_id: int, comment: str) -> Verdict:
 # Queues and the dashboard ----------------------------------------------------------------------
 
 
+# The queue's list of claims flagged by an article revision (not a workflow state).
+RECHECK = "needs_recheck"
+
+
 def my_queue(user_id: int, per_state: int = QUEUE_PER_STATE) -> dict[str, list[Claim]]:
     """The claims assigned to a user, by state in workflow order (dismissed left out), oldest
     change first; at most `per_state` of each, in one query per state."""
     queue: dict[str, list[Claim]] = {}
+    # First: approved verdicts whose words the article changed, the user's or nobody's.
+    queue[RECHECK] = list(
+        Claim.select(Claim, Article)
+        .join(Article)
+        .where(Claim.needs_recheck & ((Claim.assignee == user_id) | Claim.assignee.is_null()))
+        .order_by(Claim.recheck_since, Claim.id)
+        .limit(per_state)
+    )
     for state in CLAIM_STATUSES:
         if state == "dismissed":
             continue
@@ -434,7 +449,13 @@ def queue_counts(user_id: int) -> dict[str, int]:
         .group_by(Claim.status)
         .tuples()
     )
-    return {str(s): int(n) for s, n in cast(Iterable[tuple[str, int]], rows)}
+    counts = {str(s): int(n) for s, n in cast(Iterable[tuple[str, int]], rows)}
+    counts[RECHECK] = (
+        Claim.select()
+        .where(Claim.needs_recheck & ((Claim.assignee == user_id) | Claim.assignee.is_null()))
+        .count()
+    )
+    return counts
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,15 @@ from claims.export.records import (
     article_json,
     claims_json,
     evidence_json,
+    outcome_json,
     rating_json,
+    revision_json,
     snapshot_json,
     source_json,
     verdict_json,
 )
 from claims.models import CHECK_STATES, SOURCE_KINDS, Rating, Source, User
-from claims.services import articles, claims, evidence, publishing, sources, verdicts
+from claims.services import articles, claims, evidence, publishing, revisions, sources, verdicts
 from claims.views.access import allow, current_actor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -207,6 +209,60 @@ def import_article() -> ResponseReturnValue:
 @allow("reviewer")
 def get_article(article_id: int) -> ResponseReturnValue:
     return jsonify(article_json(articles.get_article(article_id), with_text=True))
+
+
+@bp.route("/articles/<id:article_id>/revisions")
+@allow("reviewer")
+def list_revisions(article_id: int) -> ResponseReturnValue:
+    article = articles.get_article(article_id)
+    return jsonify(
+        {
+            "article_id": article.id,
+            "current_revision": article.current_revision,
+            "check_state": article.check_state,
+            "checked_at": article.checked_at.isoformat() + "Z" if article.checked_at else None,
+            "check_error": article.check_error,
+            "revisions": [revision_json(r) for r in revisions.revisions_of(article.id)],
+        }
+    )
+
+
+@bp.route("/articles/<id:article_id>/revisions", methods=["POST"])
+@allow("reviewer")
+def add_revision(article_id: int) -> ResponseReturnValue:
+    body = json_body()
+    text = body.get("text")
+    refetch = body.get("refetch", False)
+    if not isinstance(refetch, bool):
+        raise ValidationError("refetch must be true or false.", field="refetch")
+    if text is not None and not isinstance(text, str):
+        raise ValidationError("text must be a string.", field="text")
+    if refetch == (text is not None):
+        raise ValidationError("Send either 'text' or 'refetch': true.", field="text")
+    if refetch:
+        result = revisions.refetch_article(
+            current_actor(), article_id, fetch_options(current_app.config)
+        )
+    else:
+        result = revisions.paste_revision(current_actor(), article_id, text or "")
+    offered = revisions.new_claims(result.revision, []) if result.created else []
+    data = {
+        "created": result.created,
+        "revision": revision_json(result.revision),
+        "claims": [outcome_json(o) for o in result.outcomes],
+        "new_claims": [
+            {"start": o.start, "end": o.end, "quote": o.quote, "kind": o.kind} for o in offered
+        ],
+    }
+    return jsonify(data), 201 if result.created else 200
+
+
+@bp.route("/claims/<id:claim_id>/recheck", methods=["POST"])
+@allow("editor")
+def confirm_recheck(claim_id: int) -> ResponseReturnValue:
+    body = json_body()
+    claim = revisions.confirm_verdict(current_actor(), claim_id, _version(body, "claim"))
+    return jsonify(claims_json([claim])[0])
 
 
 @bp.route("/claims")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -20,9 +23,17 @@ from claims import audit, documents
 from claims.anchoring import segments
 from claims.config import fetch_options
 from claims.errors import ClaimsError, ConflictError
-from claims.forms import ArticleEditForm, ClaimAddForm, ImportForm, MergeForm, carry_version
+from claims.forms import (
+    ArticleEditForm,
+    ClaimAddForm,
+    ConfirmForm,
+    ImportForm,
+    MergeForm,
+    RevisionForm,
+    carry_version,
+)
 from claims.models import Article
-from claims.services import articles, claims
+from claims.services import articles, claims, revisions
 from claims.views.access import allow, current_actor
 from claims.views.errors import record_denial
 
@@ -116,13 +127,24 @@ def _article_page(
     *,
     add_form: ClaimAddForm | None = None,
     merge_form: MergeForm | None = None,
+    revision_form: RevisionForm | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
     order = request.args.get("order", "position")
     if order not in ("position", "score"):
         abort(400)
     claim_list = claims.article_claims(article.id, order)
-    spans = [(c.id, c.start, c.end) for c in claim_list if c.status != "dismissed"]
+    current = [c for c in claim_list if c.revision == article.current_revision]
+    spans = [(c.id, c.start, c.end) for c in current if c.status != "dismissed"]
+    offered: list[revisions.NewClaim] = []
+    outcomes: dict[int, Any] = {}
+    if article.current_revision > 1:
+        latest = revisions.get_revision(article.id, article.current_revision)
+        offered = revisions.new_claims(latest, [(c.start, c.end) for c in current])
+        outcomes = {
+            cid: json.loads(p.diff or "[]")
+            for cid, p in revisions.last_outcomes(article.id, article.current_revision).items()
+        }
     history = None
     if current_user.has_role("editor"):
         history = audit.history("article", article.id, limit=TIMELINE_LENGTH)
@@ -138,9 +160,105 @@ def _article_page(
             add_form=add_form or ClaimAddForm(formdata=None),
             merge_form=merge_form or MergeForm(formdata=None),
             progress=claims.progress(claim_list),
+            revisions=revisions.revisions_of(article.id),
+            offered=offered,
+            outcomes=outcomes,
+            revision_form=revision_form or RevisionForm(formdata=None),
+            refetch_form=ConfirmForm(formdata=None),
         ),
         status,
     )
+
+
+@bp.route("/<id:article_id>/revisions/<int:number>")
+@allow("reviewer")
+def revision(article_id: int, number: int) -> ResponseReturnValue:
+    """An earlier text of the article, with its claims where they were then."""
+    article = articles.get_article(article_id)
+    if number == article.current_revision:
+        return redirect(url_for("articles.show", article_id=article.id))
+    shown = revisions.get_revision(article.id, number)
+    claim_list = claims.article_claims(article.id)
+    placed = revisions.placements_in(shown)
+    spans = []
+    for c in claim_list:
+        if c.status == "dismissed":
+            continue
+        if c.revision == number and c.anchor_state == "orphaned":
+            spans.append((c.id, c.start, c.end))
+        elif (p := placed.get(c.id)) is not None and p.start is not None and p.end is not None:
+            spans.append((c.id, p.start, p.end))
+    return render_template(
+        "articles/revision.html",
+        article=article,
+        shown=shown,
+        revisions=revisions.revisions_of(article.id),
+        by_id={c.id: c for c in claim_list},
+        paragraphs=segments(shown.text, spans),
+        placed_ids=[cid for cid, _, _ in spans],
+    )
+
+
+@bp.route("/<id:article_id>/diff")
+@allow("reviewer")
+def diff(article_id: int) -> ResponseReturnValue:
+    """What changed between two revisions, and the claims each change touches."""
+    article = articles.get_article(article_id)
+    try:
+        newer = int(request.args.get("to", article.current_revision))
+        older = int(request.args.get("from", newer - 1))
+    except ValueError:
+        abort(400)
+    if not 1 <= older < newer:
+        abort(404)
+    change = revisions.compare(article, older, newer)
+    return render_template("articles/diff.html", article=article, change=change)
+
+
+@bp.route("/<id:article_id>/revisions", methods=["POST"])
+@allow("reviewer")
+def add_revision(article_id: int) -> ResponseReturnValue:
+    article = articles.get_article(article_id)
+    form = RevisionForm()
+    if not form.validate_on_submit():
+        return _article_page(article, revision_form=form, status=422)
+    try:
+        result = revisions.paste_revision(current_actor(), article.id, form.text.data or "")
+    except ClaimsError as exc:
+        form_error(form, exc)
+        return _article_page(article, revision_form=form, status=exc.status)
+    _flash_revision(result)
+    return redirect(url_for("articles.show", article_id=article.id))
+
+
+@bp.route("/<id:article_id>/refetch", methods=["POST"])
+@allow("reviewer")
+def refetch(article_id: int) -> ResponseReturnValue:
+    article = articles.get_article(article_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        result = revisions.refetch_article(
+            current_actor(), article.id, fetch_options(current_app.config)
+        )
+    except ClaimsError as exc:
+        flash(f"The address could not be fetched again: {exc.message} Nothing changed.", "error")
+        return redirect(url_for("articles.show", article_id=article.id))
+    _flash_revision(result)
+    return redirect(url_for("articles.show", article_id=article.id))
+
+
+def _flash_revision(result: revisions.RevisionResult) -> None:
+    if not result.created:
+        flash("The text has not changed: no new revision.", "info")
+        return
+    counts = result.counts()
+    parts = [f"{n} {label}" for label, n in sorted(counts.items())]
+    flagged = sum(1 for o in result.outcomes if o.needs_recheck)
+    message = f"Revision {result.revision.number} stored. Claims: {', '.join(parts) or 'none'}."
+    if flagged:
+        message += f" {flagged} approved verdict(s) need a re-check."
+    flash(message, "warning" if flagged or counts.get("orphaned") else "success")
 
 
 @bp.route("/<id:article_id>")

@@ -30,7 +30,7 @@ from claims.forms import (
     carry_version,
 )
 from claims.models import Claim, Evidence
-from claims.services import claims, evidence, publishing, sources, verdicts
+from claims.services import claims, evidence, publishing, revisions, sources, verdicts
 from claims.services.sources import Provenance
 from claims.views.access import allow, current_actor
 from claims.views.articles import TIMELINE_LENGTH, form_error, short
@@ -149,6 +149,7 @@ def _page(
         "reject_form": lambda: RejectForm(formdata=None),
         "assign_form": lambda: assign_form(claim),
         "approve_form": lambda: ConfirmForm(formdata=None),
+        "recheck_form": lambda: _versioned(VersionForm, claim),
         "attribution_form": lambda: None,
     }
     for slot, make in defaults.items():
@@ -198,6 +199,7 @@ def _page(
             publication_error=publication_error,
             support=support,
             scale=verdicts.ratings(),
+            moved=revisions.latest_outcome(claim),
             **forms,
         ),
         status,
@@ -511,6 +513,21 @@ def start(claim_id: int) -> ResponseReturnValue:
         "start_form",
         lambda: claims.start_research(current_actor(), claim.id, form.version.data or 0),
         lambda _: "Research started.",
+    )
+
+
+@bp.route("/<id:claim_id>/recheck", methods=["POST"])
+@allow("editor")
+def confirm_recheck(claim_id: int) -> ResponseReturnValue:
+    """An editor decides that the approved verdict still holds for the article's new words."""
+    claim = claims.get_claim(claim_id)
+    form = VersionForm()
+    return _submit(
+        claim,
+        form,
+        "recheck_form",
+        lambda: revisions.confirm_verdict(current_actor(), claim.id, form.version.data or 0),
+        lambda c: "The verdict still holds: published again as it was.",
     )
 
 
