@@ -122,6 +122,17 @@ def source_kind(kind: str) -> str:
     return SOURCE_KIND_LABELS.get(kind, kind)
 
 
+def highlight(text: str | None) -> Markup:
+    """A search result's title or snippet: everything escaped, then the search engine's marks
+    (services.search.START/STOP) turned into <mark> elements."""
+    from markupsafe import escape
+
+    from claims.services.search import START, STOP
+
+    escaped = str(escape(text or ""))
+    return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704
+
+
 def revision_diff(placement: Any) -> list[tuple[str, str]]:
     """A re-anchored claim's word-level diff, as (op, text) pairs."""
     from claims.services.revisions import diff_of
@@ -132,6 +143,7 @@ def revision_diff(placement: Any) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(markdown)
+    app.add_template_filter(highlight)
     app.add_template_filter(revision_diff)
     app.add_template_filter(jsonld)
     app.add_template_filter(ago)

@@ -343,6 +343,33 @@ class SourceEditForm(SourceFieldsForm):
     )
 
 
+class SearchForm(Form):
+    """The search box and its filters (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    # Longer queries are cut to their first words (services.search.QUERY_MAX), not refused.
+    q = StringField("Search", validators=[Optional(), Length(max=2000)])
+    type = SelectField(
+        "In",
+        choices=[
+            SelectChoice("", "Everything"),
+            SelectChoice("claim", "Claims"),
+            SelectChoice("article", "Articles"),
+            SelectChoice("source", "Sources"),
+            SelectChoice("evidence", "Evidence excerpts"),
+        ],
+        default="",
+    )
+    status = SelectField("Claim status", choices=[], default="")
+    rating = SelectField("Rating", choices=[], default="")
+    article = IntegerField("Article #", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    reviewer = SelectField("Assigned to", choices=[], default="")
+    since = DateField("Changed from", validators=[Optional()])
+    until = DateField("Changed until", validators=[Optional()])
+
+
 class SourceFilterForm(Form):
     """The library's filters (a GET form)."""
 

@@ -40,6 +40,8 @@ from claims.models import (
     USERNAME_MAX,
     VERDICT_STATES,
 )
+from claims.services.search import KINDS as SEARCH_KINDS
+from claims.services.search import MAX_PAGE as SEARCH_MAX_PAGE
 
 OPENAPI_VERSION = "3.1.0"
 TITLE = "Claims tracker API"
@@ -378,6 +380,33 @@ def _record_schemas() -> dict[str, Any]:
     return {
         "Revision": revision,
         "ClaimOutcome": outcome,
+        "SearchResults": _object(
+            {
+                "results": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "type": _choice(SEARCH_KINDS),
+                            "id": ID,
+                            "title": {"type": "string"},
+                            "url": {"type": "string"},
+                            "snippet": {"type": "string"},
+                            "matched": {"type": "array", "items": {"type": "string"}},
+                            "rating": _text(40),
+                            "article_id": ID,
+                            "claim_id": ID,
+                            "status": _choice(CLAIM_STATUSES),
+                        },
+                        required=["type", "id", "title", "url", "snippet", "matched", "rating"],
+                    ),
+                },
+                "page": {"type": "integer", "minimum": 1},
+                "total": {"type": "integer", "minimum": 0},
+                "capped": {"type": "boolean", "description": "More than `total` matched."},
+                "next": _text(description="The next page, or null."),
+            },
+            description="One page of search results, best first.",
+        ),
         "RevisionList": _object(
             {
                 "article_id": ID,
@@ -823,6 +852,16 @@ def _query_parameters(max_page_size: int) -> dict[str, dict[str, Any]]:
         },
         "since": {"schema": instant},
         "until": {"schema": instant},
+        "search_q": {
+            "name": "q",
+            "schema": {"type": "string"},
+            "description": "Words to find (all of them; the last may be a word's start). Empty: "
+            "the claims the filters select.",
+        },
+        "search_type": {"name": "type", "schema": _choice(SEARCH_KINDS)},
+        "rating": {"schema": {"type": "string"}, "description": "A rating's slug."},
+        "reviewer": {"schema": whole, "description": "Claims assigned to this user id."},
+        "page": {"schema": {"type": "integer", "minimum": 1, "maximum": SEARCH_MAX_PAGE}},
     }
 
 
@@ -858,6 +897,26 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "api.get_article": Operation(
         "An article with its text and claims", "Articles", {200: "Article"}
+    ),
+    "api.search_everything": Operation(
+        "Search claims, articles, sources and evidence",
+        "Search",
+        {200: "SearchResults"},
+        query=(
+            "search_q",
+            "search_type",
+            "status",
+            "rating",
+            "article",
+            "reviewer",
+            "since",
+            "until",
+            "page",
+            "limit",
+        ),
+        description="Ranked by the database's full-text search; filters narrow to claims (and "
+        "evidence on claims) of a status, a current rating, an article, an assignee, changed "
+        "between two dates.",
     ),
     "api.list_revisions": Operation("An article's revisions", "Articles", {200: "RevisionList"}),
     "api.add_revision": Operation(

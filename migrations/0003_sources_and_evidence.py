@@ -34,7 +34,7 @@ POSTGRES_TRIGGERS = [
 def up(migrator, db):
     for table in ("evidence", "snapshot"):
         # The table names are the constants above, never input.
-        if db.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0]:  # noqa: S608
+        if db.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0]:
             raise RuntimeError(f"{table} holds rows; this migration expects it empty")
 
     class User(Model):

@@ -417,6 +417,13 @@ def test_a_whole_session_through_the_api_matches_the_document(app, document, off
     )
     rita.post(f"/api/articles/{flood['id']}/revisions", {"text": ""}, expect=422)
 
+    # Search.
+    found = rita.get("/api/search?q=flood+wall&limit=1").json
+    assert found["results"] and found["results"][0]["matched"]
+    rita.get(found["next"]) if found["next"] else None
+    rita.get(f"/api/search?q=&type=claim&status=approved&article={flood['id']}")
+    rita.get("/api/search?q=ATMOS&type=nothing", expect=422)
+
     # The audit trail, for editors.
     events = eddie.get("/api/audit?limit=2").json
     eddie.get(events["next"])

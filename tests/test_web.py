@@ -36,6 +36,8 @@ POLICY = {
     "articles.refetch": "reviewer",
     "claims.confirm_recheck": "editor",
     "api.list_revisions": "reviewer",
+    "api.search_everything": "reviewer",
+    "search.index": "reviewer",
     "api.add_revision": "reviewer",
     "api.confirm_recheck": "editor",
     "claims.show": "reviewer",

@@ -48,6 +48,7 @@ def register(app: Flask) -> None:
         people,
         public,
         ratings,
+        search,
         sources,
     )
 
@@ -66,6 +67,7 @@ def register(app: Flask) -> None:
         articles,
         claims,
         sources,
+        search,
         ratings,
         people,
         audit,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -26,7 +27,16 @@ from claims.export.records import (
     verdict_json,
 )
 from claims.models import CHECK_STATES, SOURCE_KINDS, Rating, Source, User
-from claims.services import articles, claims, evidence, publishing, revisions, sources, verdicts
+from claims.services import (
+    articles,
+    claims,
+    evidence,
+    publishing,
+    revisions,
+    search,
+    sources,
+    verdicts,
+)
 from claims.views.access import allow, current_actor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -209,6 +219,80 @@ def import_article() -> ResponseReturnValue:
 @allow("reviewer")
 def get_article(article_id: int) -> ResponseReturnValue:
     return jsonify(article_json(articles.get_article(article_id), with_text=True))
+
+
+def _day(name: str) -> date | None:
+    """A date parameter (a date-time counts by its day)."""
+    value = _instant(name)
+    return value.date() if value is not None else None
+
+
+def _plain(marked: str) -> str:
+    return marked.replace(search.START, "").replace(search.STOP, "")
+
+
+def _hit_json(hit: search.Hit, ratings: dict[int, Rating]) -> dict[str, Any]:
+    record = hit.record
+    data: dict[str, Any] = {"type": hit.kind, "id": hit.ref_id}
+    if hit.kind == "claim":
+        data.update(
+            title=record.statement,
+            url=url_for("claims.show", claim_id=record.id),
+            article_id=record.article_id,
+            status=record.status,
+            claim_id=record.id,
+        )
+    elif hit.kind == "article":
+        data.update(title=record.title, url=url_for("articles.show", article_id=record.id))
+    elif hit.kind == "source":
+        data.update(title=record.title, url=url_for("sources.show", source_id=record.id))
+    else:
+        data.update(
+            title=record.source.title,
+            url=url_for("claims.show", claim_id=record.claim_id) + f"#evidence-{record.id}",
+            claim_id=record.claim_id,
+            status=record.claim.status,
+        )
+    rating = ratings.get(data.get("claim_id", 0))
+    data["rating"] = rating.slug if rating is not None else None
+    data["snippet"] = _plain(hit.snippet)
+    data["matched"] = sorted(
+        {w.casefold() for w in re.findall("\x02([^\x03]*)\x03", hit.title + hit.snippet)}
+    )
+    return data
+
+
+@bp.route("/search")
+@allow("reviewer")
+def search_everything() -> ResponseReturnValue:
+    raw_page = request.args.get("page", "1")
+    if not (raw_page.isascii() and raw_page.isdigit()) or not 0 < int(raw_page) <= search.MAX_PAGE:
+        raise ValidationError(
+            f"page must be a whole number from 1 to {search.MAX_PAGE}.", field="page"
+        )
+    flt = search.SearchFilter(
+        q=request.args.get("q", "")[: search.QUERY_MAX],
+        kind=request.args.get("type") or None,
+        status=request.args.get("status") or None,
+        rating=request.args.get("rating") or None,
+        article_id=_whole("article"),
+        reviewer_id=_whole("reviewer"),
+        since=_day("since"),
+        until=_day("until"),
+    )
+    result = search.search(flt, int(raw_page), page_limit())
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
+    return jsonify(
+        {
+            "results": [_hit_json(h, result.ratings) for h in result.hits],
+            "page": result.page,
+            "total": result.total,
+            "capped": result.capped,
+            "next": url_for("api.search_everything", page=result.page + 1, **args)
+            if result.more
+            else None,
+        }
+    )
 
 
 @bp.route("/articles/<id:article_id>/revisions")

@@ -1,0 +1,221 @@
+"""Which evidence items are independent: near-duplicate and same-origin grouping. Pure.
+
+Three links to one press release, or to three outlets running the same wire story, are one
+piece of evidence, not three. `groups` joins two evidence items when
+
+- they come from the same source;
+- their sources share provenance: both cite one source (the press release), or one's source
+  is cited by the other's (`Item.cites` holds the ids of the sources an item's source cites,
+  and its source's root when known);
+- their texts are near-duplicates: the estimated Jaccard similarity of their word 5-shingles
+  is at least DUPLICATE_THRESHOLD.
+
+and joins transitively (union-find), so a chain of copies is one group.
+
+Texts are compared as sets of word k-shingles (k consecutive words, SHINGLE_SIZE = 5), after
+case folding, NFKC and dropping punctuation, each hashed to 64 bits with BLAKE2b (stable across
+runs and machines, unlike Python's salted hash()). A text of fewer than k words is one shingle
+of all its words, so short excerpts match only when their words are the same.
+
+The sketch is a one-permutation MinHash (Li, Owen & Zhang, NIPS 2012): one seeded 64-bit mix
+of each shingle's hash, split into num_perm bins by its remainder, keeping the smallest value in
+each bin. It estimates Jaccard similarity like num_perm independent permutations of the
+classic MinHash, for one hash per shingle instead of num_perm (in pure Python, the difference
+between 30 ms and over a second for 300 articles). `similarity` is the share of equal bins
+among the bins not empty in both sketches.
+
+DUPLICATE_THRESHOLD = 0.5 was measured on labelled pairs (tests/test_independence.py): versions
+of one wire story with a different headline, dateline, boilerplate and a sentence or two
+trimmed score 0.6-0.95; different articles on the same story, however close the topic and
+names, score under 0.1. 0.5 leaves a wide margin on both sides; a copy cut to less than about
+two-thirds of the original (Jaccard is intersection over union) falls under it, and is caught
+by provenance (`cites`) if at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from operator import eq
+
+SHINGLE_SIZE = 5
+NUM_PERM = 64
+DUPLICATE_THRESHOLD = 0.5
+SEED = 0x5EED
+
+_MASK = (1 << 64) - 1
+# The value of an empty bin: larger than any 64-bit value, so never a minimum of real values.
+EMPTY = 1 << 64
+_APOSTROPHES = re.compile("['\u2019\u02bc`]")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as shingles see them: case-folded, without punctuation."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return _NON_WORD.sub(" ", _APOSTROPHES.sub("", text)).split()
+
+
+def _hash(shingle: str) -> int:
+    return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+
+
+def shingles(text: str, k: int = SHINGLE_SIZE) -> set[int]:
+    """The 64-bit hashes of the text's word k-shingles (one shingle of all words when fewer)."""
+    if k < 1:
+        raise ValueError(f"shingles are at least one word long, not {k}")
+    w = words(text)
+    if len(w) <= k:
+        return {_hash(" ".join(w))} if w else set()
+    return {_hash(" ".join(w[i : i + k])) for i in range(len(w) - k + 1)}
+
+
+def _mixer(seed: int) -> tuple[int, int]:
+    """Two odd 64-bit constants derived from the seed (stable: BLAKE2b, not random)."""
+    digest = hashlib.blake2b(seed.to_bytes(16, "big", signed=True), digest_size=16).digest()
+    return int.from_bytes(digest[:8], "big") | 1, int.from_bytes(digest[8:], "big")
+
+
+def minhash(shingles: set[int], num_perm: int = NUM_PERM, *, seed: int = SEED) -> tuple[int, ...]:
+    """A one-permutation MinHash sketch of a set of shingle hashes: num_perm bins (EMPTY when
+    no shingle falls in one). The same set, num_perm and seed always give the same sketch;
+    sketches compare only when made with the same num_perm and seed."""
+    if num_perm < 1:
+        raise ValueError(f"a sketch has at least one bin, not {num_perm}")
+    multiplier, offset = _mixer(seed)
+    mins = [EMPTY] * num_perm
+    for x in shingles:
+        # A bijection of 64-bit integers (multiply by an odd number, xor-shift): a seeded
+        # permutation of the hashes, so that bins and minima are fresh for each seed.
+        y = ((x ^ offset) * multiplier) & _MASK
+        y ^= y >> 29
+        b = y % num_perm
+        v = y // num_perm
+        if v < mins[b]:
+            mins[b] = v
+    return tuple(mins)
+
+
+def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """The estimated Jaccard similarity of the sets behind two sketches (0.0 when either is
+    empty): equal bins over bins not empty in both."""
+    if len(a) != len(b):
+        raise ValueError(f"sketches of different sizes ({len(a)} and {len(b)}) do not compare")
+    if EMPTY not in a and EMPTY not in b:
+        return sum(map(eq, a, b)) / len(a)
+    equal = both_empty = 0
+    for x, y in zip(a, b, strict=True):
+        if x == y:
+            if x == EMPTY:
+                both_empty += 1
+            else:
+                equal += 1
+    counted = len(a) - both_empty
+    return equal / counted if counted else 0.0
+
+
+@dataclass(frozen=True)
+class Item:
+    """One evidence item as the grouping sees it."""
+
+    id: int
+    source_id: int
+    # Its source's snapshot text, or the excerpt when the source has no snapshot.
+    text: str
+    # Ids of the sources its source cites (provenance), and its source's root when known.
+    cites: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Link:
+    """Why two evidence items are not independent."""
+
+    a: int  # the smaller evidence id
+    b: int
+    reason: str  # "same source" | "shared citation" | "near-duplicate text"
+    similarity: float | None = None  # for near-duplicate text
+
+
+def links(
+    items: Sequence[Item],
+    *,
+    threshold: float = DUPLICATE_THRESHOLD,
+    k: int = SHINGLE_SIZE,
+    num_perm: int = NUM_PERM,
+) -> list[Link]:
+    """Every pair of items that depend on each other, with the reason, in a stable order.
+
+    Items from one source, or sharing a cited source, are linked to the first such item only
+    (that is enough to group them); near-duplicate texts are linked pairwise.
+    """
+    ids = [item.id for item in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError("evidence ids must be unique")
+    found: list[Link] = []
+    first_source: dict[int, int] = {}
+    first_cited: dict[int, int] = {}
+    for item in items:
+        earlier = first_source.setdefault(item.source_id, item.id)
+        if earlier != item.id:
+            found.append(Link(min(earlier, item.id), max(earlier, item.id), "same source"))
+            continue
+        # A source counts as cited by itself, so that citing a source links to its evidence.
+        for cited in sorted({item.source_id, *item.cites}):
+            other = first_cited.setdefault(cited, item.id)
+            if other != item.id:
+                found.append(Link(min(other, item.id), max(other, item.id), "shared citation"))
+    sketches = [minhash(shingles(item.text, k), num_perm) for item in items]
+    for i, first in enumerate(items):
+        for j in range(i + 1, len(items)):
+            score = similarity(sketches[i], sketches[j])
+            if score >= threshold:
+                a, b = sorted((first.id, items[j].id))
+                found.append(Link(a, b, "near-duplicate text", score))
+    return sorted(found, key=lambda link: (link.a, link.b, link.reason))
+
+
+def _grouped(ids: Iterable[int], joined: Iterable[Link]) -> list[list[int]]:
+    parent = {i: i for i in ids}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for link in joined:
+        ra, rb = find(link.a), find(link.b)
+        if ra != rb:
+            # The smaller id is the root: deterministic whatever the order of the links.
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[int, list[int]] = {}
+    for i in parent:
+        members.setdefault(find(i), []).append(i)
+    return sorted((sorted(group) for group in members.values()), key=lambda g: g[0])
+
+
+def groups(
+    items: Sequence[Item],
+    *,
+    threshold: float = DUPLICATE_THRESHOLD,
+    k: int = SHINGLE_SIZE,
+    num_perm: int = NUM_PERM,
+) -> list[list[int]]:
+    """Evidence ids grouped by dependence (same source, shared citation, near-duplicate text),
+    each group sorted, groups in the order of their smallest id."""
+    found = links(items, threshold=threshold, k=k, num_perm=num_perm)
+    return _grouped((item.id for item in items), found)
+
+
+def independent_count(
+    items: Sequence[Item],
+    *,
+    threshold: float = DUPLICATE_THRESHOLD,
+    k: int = SHINGLE_SIZE,
+    num_perm: int = NUM_PERM,
+) -> int:
+    """How many independent pieces of evidence the items are: the number of groups."""
+    return len(groups(items, threshold=threshold, k=k, num_perm=num_perm))
