@@ -17,14 +17,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
 from claims import config, documents
 from claims.errors import ClaimsError, ValidationError
 from claims.models import AuditEvent, Claim, Snapshot
-from claims.services import articles, evidence, sources, users, verdicts
+from claims.services import articles, evidence, revisions, sources, users, verdicts
 from claims.services import claims as claim_service
 from tests import factories
 from tests.http_server import LoopbackServer, page
@@ -69,6 +69,7 @@ FIELDS = {
     "user.username",
     "token.name",
     "snapshot",
+    "revision.text",
 }
 
 
@@ -497,6 +498,22 @@ def seed(corpus: Corpus, admin: Any, editor: Any, site: LoopbackServer, app: Any
             for p in value.pages
             if not p.startswith("/public/") or p in published or p.startswith("/public/claims/")
         ]
+
+    def revision(values: dict[str, str]) -> tuple[Any, list[str]]:
+        n = next(serial)
+        created, _ = articles.import_document(
+            me, documents.read_text(f"Revised article {n}. The bridge cost $9 million.")
+        )
+        revisions.paste_revision(me, created.id, values["revision.text"])
+        return created, [
+            f"/articles/{created.id}",
+            f"/articles/{created.id}/revisions/1",
+            f"/articles/{created.id}/diff",
+        ]
+
+    corpus.fill({"revision.text": Spec("text", 6_000, PARAGRAPH, wrap_sentence)}, revision)
+    # Search terms: shown back in the box and in "no result matches".
+    searches = [f"/search/?q={quote(VECTORS[i][:200])}" for i in range(0, len(VECTORS), 25)]
     events = []
     for action in (
         "article.import",
@@ -523,6 +540,7 @@ def seed(corpus: Corpus, admin: Any, editor: Any, site: LoopbackServer, app: Any
         "/account",
         "/sources/",
         "/audit/",
+        *searches,
         *events,
     ]
 
