@@ -13,6 +13,11 @@ The suggested confidence depends on where the proposed rating sits on the numeri
 100·p for the true side (4-5), 100·(1 - p) for the false side (1-2), 100·(1 - |2p - 1|) for
 the middle (3: mixed evidence is what makes "half true" likely); none for ratings off the
 numeric scale (misleading, unproven, not checkable).
+
+Independence: items that depend on each other (the same source, sources citing one press release,
+near-duplicate wire copy: services.evidence.independence_of) form a group, and a group counts
+once, with the weight of its strongest item; the others are listed with weight 0 ("counted with
+#N"). Three links to one press release are one confirmation, not three.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class Item:
     reliability: int | None
     quote_verified: str
     evidence_id: int | None = None
+    group: int | None = None  # items of one group depend on each other and count once
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Weighed:
     weight: float
     supports: float
     refutes: float
+    counted_with: int | None = None  # the evidence id of its group's counted item
 
 
 @dataclass(frozen=True)
@@ -77,12 +84,26 @@ def weight(reliability: int | None, quote_verified: str) -> float:
 
 
 def support(items: Iterable[Item]) -> Support:
-    """Weigh every item and sum the support and refutation."""
+    """Weigh every item and sum the support and refutation, each dependent group once."""
+    listed = list(items)
+    strongest: dict[int, Item] = {}
+    for item in listed:
+        if item.group is None or item.stance not in STANCE_SHARE:
+            continue
+        best = strongest.get(item.group)
+        if best is None or weight(item.reliability, item.quote_verified) > weight(
+            best.reliability, best.quote_verified
+        ):
+            strongest[item.group] = item
     weighed = []
-    for item in items:
+    for item in listed:
         share = STANCE_SHARE.get(item.stance)
         if share is None:  # context
             weighed.append(Weighed(item, 0.0, 0.0, 0.0))
+            continue
+        counted = strongest.get(item.group) if item.group is not None else None
+        if counted is not None and counted is not item:
+            weighed.append(Weighed(item, 0.0, 0.0, 0.0, counted.evidence_id))
             continue
         w = weight(item.reliability, item.quote_verified)
         weighed.append(Weighed(item, w, w * share[0], w * share[1]))

@@ -420,6 +420,12 @@ class EvidenceFieldsForm(Form):
         description="Page, paragraph or timestamp.",
     )
     stance = SelectField("Stance", choices=STANCE_CHOICES)
+    stated_value = StringField(
+        "Figure it states",
+        validators=[Optional(), Length(max=NAME_MAX)],
+        description="Optional: e.g. “USD 1.2 billion”, “36 units”, “150 km”; compared with the "
+        "claim's figure.",
+    )
     note = TextAreaField(
         "Note",
         validators=[Optional(), Length(max=NOTE_MAX)],

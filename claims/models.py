@@ -68,6 +68,7 @@ ARTICLE_CHECKS = ("unchecked", "ok", "failed")
 REVISION_ORIGINS = ("import", "paste", "refetch")
 ANCHOR_STATES = ("unchanged", "moved", "changed", "orphaned")
 PLACEMENT_OUTCOMES = ("original", *ANCHOR_STATES)
+MATCH_STATES = ("suggested", "confirmed", "rejected")
 VERDICT_STATES = ("proposed", "approved", "rejected")
 
 
@@ -387,6 +388,11 @@ class Evidence(BaseModel):
         max_length=12, default="no_snapshot", constraints=[one_of("quote_verified", QUOTE_STATES)]
     )
     quote_checked_at = DateTimeField(null=True)
+    # The figure the evidence states, as typed (canonical) and normalized like a quantity.
+    stated_value = CharField(max_length=NAME_MAX, null=True)
+    stated_number = DoubleField(null=True)
+    stated_high = DoubleField(null=True)
+    stated_unit = CharField(max_length=32, null=True)
     created_by = ForeignKeyField(User, backref="evidence")
     created_by_id: int
     created_at = DateTimeField(default=utcnow)
@@ -410,6 +416,30 @@ class Rating(BaseModel):
     position = IntegerField(default=0)
     description = TextField(default="")
     version = IntegerField(default=1)
+
+
+class ClaimMatch(BaseModel):
+    """A claim already in the tracker that looks like this one ("checked before?"), with the
+    matcher's score and reasons, and a reviewer's decision."""
+
+    id = AutoField()
+    claim = ForeignKeyField(Claim, backref="matches", on_delete="CASCADE")
+    claim_id: int
+    other = ForeignKeyField(Claim, backref="matched_by", on_delete="CASCADE")
+    other_id: int
+    score = DoubleField()
+    reasons = TextField(default="[]")
+    state = CharField(
+        max_length=10, default="suggested", constraints=[one_of("state", MATCH_STATES)]
+    )
+    decided_by = ForeignKeyField(User, null=True, backref="match_decisions")
+    decided_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "claim_match"
+        indexes = ((("claim", "other"), True), (("other",), False))
+        constraints = [Check("claim_id <> other_id")]
 
 
 class Verdict(BaseModel):
@@ -493,6 +523,7 @@ MODELS: list[type[peewee.Model]] = [
     Evidence,
     Rating,
     Verdict,
+    ClaimMatch,
     AuditEvent,
 ]
 

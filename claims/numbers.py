@@ -25,7 +25,8 @@ Comparing (`compare`):
   ("currency confusion"), and the message says whether the bare numbers match. Percent and
   percentage points are "unit_mismatch" too: a rise of 2 points is not a rise of 2%.
 - A figure without a unit compares by number with one that has a unit (other than a date),
-  and the message says that the unit was missing; "36" matches "36 units".
+  and the message says that the unit was missing; "36" matches "36 units". A bare whole
+  number from 1000 to 2999 against a date is the year it names ("2026").
 - Dates match when the periods overlap (an approximate date may be DATE_SLACK_DAYS off); they
   have no relative difference. A date and anything else, or two different dimensions (money
   and a count, km and kg), are "incomparable".
@@ -466,7 +467,10 @@ def _numbers(low: float | None, high: float | None) -> str:
 
 
 def _date(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    except (ValueError, OverflowError, OSError):  # beyond the calendar: say what it is
+        return f"timestamp {timestamp:g}"
 
 
 def _dates(low: float | None, high: float | None) -> str:
@@ -478,7 +482,8 @@ def _dates(low: float | None, high: float | None) -> str:
 
 
 def _figure(low: float | None, high: float | None, unit: str | None, approximate: bool) -> str:
-    about = "about " if approximate else ""
+    # "up to" says the approximation already (the extractor marks bounds approximate).
+    about = "about " if approximate and low is not None else ""
     if unit == "date":
         return about + _dates(low, high)
     if low is None and high is None:
@@ -507,7 +512,10 @@ def to_text(s: Stated) -> str:
 
 @dataclass(frozen=True)
 class Comparison:
-    """How a stated figure compares with the claim's (see the module docstring)."""
+    """How a stated figure compares with the claim's (see the module docstring).
+
+    For dates, `tolerance` is reported as for any figure but the rule is DATE_SLACK_DAYS.
+    """
 
     verdict: str  # one of VERDICTS
     difference: float | None  # relative difference, 0.2 = 20%
@@ -607,6 +615,10 @@ def compare(
 
     if claim_value is None and claim_high is None:
         return result("incomparable", None, "the claim's figure has no value to compare")
+    if cd == "date" and sd is None and _year(stated) is not None:
+        # "2026" typed against a date: the year, as the extractor reads a bare year.
+        stated = _year(stated) or stated
+        sd = "date"
     if cd == "date" or sd == "date":
         if cd != sd:
             other = claim_text if cd != "date" else stated_text
@@ -718,6 +730,17 @@ def _unit_name(unit: str) -> str:
     return unit
 
 
+def _year(stated: Stated) -> Stated | None:
+    """A bare whole number from 1000 to 2999 (or a range of them) as the year(s) it names."""
+    first = stated.value
+    last = first if stated.value_high is None else stated.value_high
+    if not (first.is_integer() and last.is_integer() and 1000 <= first <= last <= 2999):
+        return None
+    start = datetime(int(first), 1, 1, tzinfo=UTC).timestamp()
+    end = datetime(int(last) + 1, 1, 1, tzinfo=UTC).timestamp() - 1
+    return Stated(start, end, "date", stated.text, stated.approximate)
+
+
 def _compare_dates(
     claim_value: float | None,
     claim_high: float | None,
@@ -740,6 +763,8 @@ def _compare_dates(
                 f"matches within {DATE_SLACK_DAYS} days (the date is approximate): "
                 f"{claim_text} vs {stated_text}"
             )
+        elif (floor, ceiling) == (s_low, s_high):
+            message = f"matches exactly ({claim_text} vs {stated_text})"
         elif floor <= s_low and s_high <= ceiling:
             message = f"matches: {stated_text} falls within the claim's {claim_text}"
         elif s_low <= floor and ceiling <= s_high:

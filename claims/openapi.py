@@ -287,6 +287,16 @@ def _record_schemas() -> dict[str, Any]:
             "quote_verified": _choice(QUOTE_STATES),
             "quote_snapshot": _nullable(ref("Snapshot")),
             "quote_checked_at": _nullable(INSTANT),
+            "stated_value": _text(NAME_MAX, description="The figure it states, canonical."),
+            "stated": _nullable(
+                _object(
+                    {
+                        "value": {"type": "number"},
+                        "value_high": {"type": ["number", "null"]},
+                        "unit": _text(32),
+                    }
+                )
+            ),
             "created_by_id": ID,
             "created_at": INSTANT,
             "version": VERSION,
@@ -744,6 +754,11 @@ def _request_schemas() -> dict[str, Any]:
                 "stance": _choice(STANCES),
                 "locator": _text(NAME_MAX),
                 "note": _text(NOTE_MAX, description="Markdown."),
+                "stated_value": _text(
+                    NAME_MAX,
+                    description='The figure the source states ("USD 1.2 billion", "36 '
+                    'units"), compared with the claim\'s; "" clears it.',
+                ),
             },
             required=["source_id", "excerpt", "stance"],
             closed=False,
@@ -755,6 +770,11 @@ def _request_schemas() -> dict[str, Any]:
                 "stance": _choice(STANCES, nullable=True),
                 "locator": _text(NAME_MAX),
                 "note": _text(NOTE_MAX, description="Markdown."),
+                "stated_value": _text(
+                    NAME_MAX,
+                    description='The figure the source states ("USD 1.2 billion", "36 '
+                    'units"), compared with the claim\'s; "" clears it.',
+                ),
             },
             required=["version"],
             closed=False,

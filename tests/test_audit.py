@@ -428,6 +428,8 @@ MULTI_WRITERS = {
     ),
 }
 READERS = {
+    "evidence.number_checks",
+    "evidence.independence_of",
     "revisions.revisions_of",
     "revisions.get_revision",
     "revisions.placements_in",

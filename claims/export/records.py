@@ -164,10 +164,22 @@ def evidence_json(item: Evidence) -> dict[str, Any]:
         "quote_verified": item.quote_verified,
         "quote_snapshot": snapshot_json(snapshot) if snapshot is not None else None,
         "quote_checked_at": _instant(item.quote_checked_at),
+        "stated_value": item.stated_value,
+        "stated": None
+        if item.stated_number is None
+        else {
+            "value": item.stated_number,
+            "value_high": item.stated_high,
+            "unit": item.stated_unit,
+        },
         "created_by_id": item.created_by_id,
         "created_at": _instant(item.created_at),
         "version": item.version,
     }
+
+
+def _stated(item: Evidence) -> dict[str, Any]:
+    return {"value": item.stated_number, "value_high": item.stated_high, "unit": item.stated_unit}
 
 
 def rating_json(rating: Rating) -> dict[str, Any]:

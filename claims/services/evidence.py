@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import peewee
 
-from claims import audit, quotes, workflow
+from claims import audit, independence, numbers, quotes, workflow
 from claims.audit import Actor
 from claims.db import db, utcnow
 from claims.errors import ConflictError, NotFoundError, ValidationError
@@ -24,6 +24,7 @@ from claims.models import (
     Evidence,
     Snapshot,
     Source,
+    SourceCitation,
     User,
     field_values,
 )
@@ -131,10 +132,38 @@ def get_evidence(evidence_id: int) -> Evidence:
     return item
 
 
+def _stated(text: str | None) -> dict[str, Any]:
+    """The figure an evidence item states, read like a claim's quantity ("" clears it)."""
+    if text is None:
+        return {}
+    text = one_line(text)
+    if not text:
+        return dict.fromkeys(("stated_value", "stated_number", "stated_high", "stated_unit"))
+    if len(text) > NAME_MAX:
+        raise ValidationError(f"A value is at most {NAME_MAX} characters.", field="stated_value")
+    try:
+        found = numbers.parse_stated(text)
+    except ValueError as exc:
+        raise ValidationError(
+            f"{exc} Write it like “USD 1.2 billion”, “36 units” or “150 km”.",
+            field="stated_value",
+        ) from None
+    return {
+        "stated_value": numbers.to_text(found)[:NAME_MAX],
+        "stated_number": found.value,
+        "stated_high": found.value_high,
+        "stated_unit": found.unit,
+    }
+
+
 def _clean(
-    excerpt: str | None, stance: str | None, locator: str | None, note: str | None
+    excerpt: str | None,
+    stance: str | None,
+    locator: str | None,
+    note: str | None,
+    stated: str | None = None,
 ) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = _stated(stated)
     if excerpt is not None:
         excerpt = excerpt.replace("\r\n", "\n").strip()
         if not excerpt:
@@ -189,15 +218,17 @@ def add_evidence(
     stance: str,
     locator: str | None = None,
     note: str | None = None,
+    stated_value: str | None = None,
 ) -> Evidence:
-    """Attach evidence to a claim, its excerpt checked against the source's archived copies.
+    """Attach evidence to a claim, its excerpt checked against the source's archived copies;
+    `stated_value` is the figure it states ("USD 1.2 billion"), compared with the claim's.
 
     Raises ValidationError (empty or oversized excerpt, unknown stance, dismissed claim),
     NotFoundError (claim or source).
     """
     if actor.user_id is None:
         raise ValidationError("Evidence must be added by a user.")
-    values = _clean(excerpt, stance, locator, note or "")
+    values = _clean(excerpt, stance, locator, note or "", stated_value)
     with db.atomic():
         claim = _open_claim(claim_id)
         source = Source.get_or_none(Source.id == source_id)
@@ -237,12 +268,13 @@ def update_evidence(
     stance: str | None = None,
     locator: str | None = None,
     note: str | None = None,
+    stated_value: str | None = None,
 ) -> Evidence:
     """Edit an evidence item if unchanged since `version`; a new excerpt is checked again.
 
     Raises ValidationError, ConflictError for a stale version, NotFoundError.
     """
-    values = _clean(excerpt, stance, locator, note)
+    values = _clean(excerpt, stance, locator, note, stated_value)
     with db.atomic():
         item = get_evidence(evidence_id)
         if item.version != version:
@@ -340,3 +372,88 @@ def attributed_claims(source_id: int, limit: int) -> list[Claim]:
         .order_by(Claim.id.desc())
         .limit(limit)
     )
+
+
+def number_checks(items: Iterable[Evidence], figures: Sequence[Any]) -> dict[int, Any]:
+    """For each evidence item that states a figure, how it compares with the claim's figure
+    of the closest kind (numbers.compare: match, mismatch, unit confusion, incomparable)."""
+    checks: dict[int, Any] = {}
+    for item in items:
+        if item.stated_number is None:
+            continue
+        stated = numbers.Stated(
+            item.stated_number, item.stated_high, item.stated_unit, item.stated_value or ""
+        )
+        best = None
+        for q in figures:
+            if q.value is None and q.value_high is None:
+                continue
+            result = numbers.compare(
+                q.value, q.value_high, q.unit, stated, approximate=bool(q.approximate)
+            )
+            rank = ("match", "mismatch", "unit_mismatch", "incomparable").index(result.verdict)
+            if best is None or rank < best[0]:
+                best = (rank, result)
+        if best is not None:
+            checks[item.id] = best[1]
+    return checks
+
+
+# The part of an archived text compared for near-duplicates: enough to tell wire copy apart,
+# bounded so that a claim page with many long sources stays fast.
+INDEPENDENCE_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class Independence:
+    """Evidence grouped by dependence: the same source, a shared cited source (one press
+    release), or near-duplicate archived text (wire copy): a group counts once."""
+
+    groups: list[list[int]]
+
+    @property
+    def count(self) -> int:
+        return len(self.groups)
+
+    def group_of(self) -> dict[int, int]:
+        return {member: i for i, group in enumerate(self.groups) for member in group}
+
+
+def independence_of(items: Sequence[Evidence]) -> Independence:
+    """Group a claim's evidence (read with its sources) by dependence: two queries."""
+    if not items:
+        return Independence([])
+    snapshot_ids = [e.snapshot_id for e in items if e.snapshot_id is not None]
+    texts: dict[int, str] = {}
+    if snapshot_ids:
+        excerpt = peewee.fn.SUBSTR(ArchivedContent.text, 1, INDEPENDENCE_TEXT)
+        rows = cast(
+            Iterable[tuple[int, str | None]],
+            Snapshot.select(Snapshot.id, excerpt)
+            .join(ArchivedContent)
+            .where(Snapshot.id.in_(snapshot_ids))
+            .tuples(),
+        )
+        texts = {int(sid): str(text or "") for sid, text in rows}
+    source_ids = sorted({e.source_id for e in items})
+    cites: dict[int, set[int]] = {}
+    pairs = cast(
+        Iterable[tuple[int, int]],
+        SourceCitation.select(SourceCitation.source, SourceCitation.cited)
+        .where(SourceCitation.source.in_(source_ids))
+        .tuples(),
+    )
+    for citing, cited in pairs:
+        cites.setdefault(int(citing), set()).add(int(cited))
+    found = independence.groups(
+        [
+            independence.Item(
+                id=e.id,
+                source_id=e.source_id,
+                text=texts.get(e.snapshot_id or 0) or e.excerpt,
+                cites=frozenset(cites.get(e.source_id, ())),
+            )
+            for e in items
+        ]
+    )
+    return Independence(found)

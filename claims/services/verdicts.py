@@ -32,6 +32,7 @@ from claims.models import (
     Verdict,
     field_values,
 )
+from claims.services import evidence
 from claims.services.claims import actor_role, get_claim, save_claim, workflow_facts
 from claims.services.records import save_versioned
 from claims.text import one_line
@@ -220,28 +221,27 @@ def get_verdict(verdict_id: int) -> Verdict:
     return verdict
 
 
-def support_of(items: Iterable[Evidence]) -> confidence.Support:
-    """Evidence already read with its sources, weighed by the confidence formula."""
+def support_of(
+    items: Iterable[Evidence], groups: dict[int, int] | None = None
+) -> confidence.Support:
+    """Evidence already read with its sources, weighed by the confidence formula; `groups`
+    (evidence id -> group, from evidence.independence_of) makes dependent items count once."""
+    groups = groups or {}
     return confidence.support(
-        confidence.Item(e.stance, e.source.reliability, e.quote_verified, e.id) for e in items
+        confidence.Item(e.stance, e.source.reliability, e.quote_verified, e.id, groups.get(e.id))
+        for e in items
     )
 
 
 def evidence_support(claim_id: int) -> confidence.Support:
-    """The claim's evidence weighed by the confidence formula (one query)."""
-    rows = (
-        Evidence.select(Evidence.id, Evidence.stance, Evidence.quote_verified, Source.reliability)
+    """The claim's evidence weighed by the confidence formula, dependent items counted once."""
+    items = list(
+        Evidence.select(Evidence, Source)
         .join(Source)
         .where(Evidence.claim == claim_id)
         .order_by(Evidence.id)
-        .tuples()
     )
-    return confidence.support(
-        confidence.Item(stance, reliability, verified, evidence_id)
-        for evidence_id, stance, verified, reliability in cast(
-            Iterable[tuple[int, str, str, int | None]], rows
-        )
-    )
+    return support_of(items, evidence.independence_of(items).group_of())
 
 
 def _confidence(value: object) -> int:

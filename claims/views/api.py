@@ -568,6 +568,7 @@ def _add_evidence(body: dict[str, Any], claim_id: int) -> Any:
         stance=text_field(body, "stance", required=True) or "",
         locator=text_field(body, "locator"),
         note=text_field(body, "note"),
+        stated_value=text_field(body, "stated_value"),
     )
 
 
@@ -589,6 +590,7 @@ def edit_evidence(evidence_id: int) -> ResponseReturnValue:
         stance=text_field(body, "stance"),
         locator=text_field(body, "locator"),
         note=text_field(body, "note"),
+        stated_value=text_field(body, "stated_value"),
     )
     return jsonify(evidence_json(item))
 

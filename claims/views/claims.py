@@ -167,7 +167,10 @@ def _page(
     actor = current_actor()
     facts = claims.workflow_facts(actor, claim)
     history_of_verdicts = verdicts.claim_verdicts(claim.id)
-    support = verdicts.support_of(items)  # the evidence on the page, not read again
+    independent = evidence.independence_of(items)
+    # The evidence on the page, not read again; dependent items count once.
+    support = verdicts.support_of(items, independent.group_of())
+    figures = claims.quantities_of([claim])[claim.id]
     current = next((v for v in history_of_verdicts if v.current), None)
     publication: publishing.Entry | None = None
     publication_error = None
@@ -180,7 +183,9 @@ def _page(
         render_template(
             "claims/show.html",
             claim=claim,
-            quantities=claims.quantities_of([claim])[claim.id],
+            quantities=figures,
+            number_checks=evidence.number_checks(items, figures),
+            independent=independent,
             history=history,
             conflict=conflict,
             evidence_groups=evidence.by_stance(items),
@@ -335,6 +340,7 @@ def add_evidence(claim_id: int) -> ResponseReturnValue:
             stance=form.stance.data or "",
             locator=form.locator.data,
             note=form.note.data,
+            stated_value=form.stated_value.data or None,
         )
 
     return _submit(claim, form, "evidence_form", attach, _attached)
@@ -418,6 +424,7 @@ def update_evidence(evidence_id: int) -> ResponseReturnValue:
             stance=form.stance.data,
             locator=form.locator.data or "",
             note=form.note.data or "",
+            stated_value=form.stated_value.data or "",
         )
     except ConflictError as exc:
         form.form_errors.append(exc.message)
