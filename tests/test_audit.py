@@ -428,6 +428,10 @@ MULTI_WRITERS = {
     ),
 }
 READERS = {
+    "search.words_of",
+    "search.reviewers",
+    "search.check",
+    "search.search",
     "evidence.number_checks",
     "evidence.independence_of",
     "revisions.revisions_of",
