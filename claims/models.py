@@ -442,6 +442,20 @@ class ClaimMatch(BaseModel):
         constraints = [Check("claim_id <> other_id")]
 
 
+class ClaimTerm(BaseModel):
+    """A claim's blocking term (claims.matching.blocking_terms): candidates for "checked
+    before?" are the claims sharing terms with it. Derived from the claim, not audited."""
+
+    id = AutoField()
+    claim = ForeignKeyField(Claim, backref="terms", on_delete="CASCADE")
+    claim_id: int
+    term = CharField(max_length=64)
+
+    class Meta:
+        table_name = "claim_term"
+        indexes = ((("term", "claim"), True),)
+
+
 class Verdict(BaseModel):
     """A reviewer's rating of a claim, approved or rejected by an editor."""
 
@@ -524,6 +538,7 @@ MODELS: list[type[peewee.Model]] = [
     Rating,
     Verdict,
     ClaimMatch,
+    ClaimTerm,
     AuditEvent,
 ]
 

@@ -27,6 +27,7 @@ from claims.models import (
     CLAIM_STATUSES,
     DISPLAY_NAME_MAX,
     EXCERPT_MAX,
+    MATCH_STATES,
     NAME_MAX,
     NOTE_MAX,
     QUOTE_STATES,
@@ -417,6 +418,29 @@ def _record_schemas() -> dict[str, Any]:
             },
             description="One page of search results, best first.",
         ),
+        "MatchList": _object(
+            {"matches": {"type": "array", "items": ref("Match")}},
+            description="A claim's matches.",
+        ),
+        "Match": _object(
+            {
+                "other_id": ID,
+                "article_id": ID,
+                "statement": {"type": "string"},
+                "score": {"type": "number", "minimum": 0, "maximum": 1},
+                "state": _choice(MATCH_STATES),
+                "reasons": {"type": "array", "items": {"type": "string"}},
+                "rating": _text(40),
+                "rated_at": _nullable(INSTANT),
+            },
+            description="Another claim that may say the same, with its verdict.",
+        ),
+        "MatchDecision": {
+            "anyOf": [
+                ref("Match"),
+                _object({"other_id": ID, "state": _choice(("rejected",))}),
+            ]
+        },
         "RevisionList": _object(
             {
                 "article_id": ID,
@@ -710,6 +734,9 @@ def _request_schemas() -> dict[str, Any]:
             description="Exactly one of `text` and `refetch: true`.",
         )
         | {"anyOf": [{"required": ["text"]}, {"required": ["refetch"]}]},
+        "MatchDecide": _object(
+            {"confirm": {"type": "boolean"}}, required=["confirm"], closed=False
+        ),
         "VersionOnly": _object({"version": version}, required=["version"], closed=False),
         "ClaimEdit": _object(
             {
@@ -840,6 +867,11 @@ class Operation:
     description: str = ""
 
 
+def _filter(values: Iterable[str]) -> dict[str, Any]:
+    """A filter's choices; an empty value means no filter, as for every query parameter."""
+    return _choice(("", *values))
+
+
 def _query_parameters(max_page_size: int) -> dict[str, dict[str, Any]]:
     whole = {"type": "integer", "minimum": 0, "maximum": ID_MAX}
     instant = {
@@ -858,12 +890,12 @@ def _query_parameters(max_page_size: int) -> dict[str, dict[str, Any]]:
             "description": "Cursor: the id the previous page ended at (lists newest first).",
         },
         "article": {"schema": whole, "description": "Only this article's claims."},
-        "status": {"schema": _choice(CLAIM_STATUSES)},
-        "claim_kind": {"name": "kind", "schema": _choice(CLAIM_KINDS)},
-        "source_kind": {"name": "kind", "schema": _choice(SOURCE_KINDS)},
-        "state": {"schema": _choice(CHECK_STATES), "description": "The source's check state."},
+        "status": {"schema": _filter(CLAIM_STATUSES)},
+        "claim_kind": {"name": "kind", "schema": _filter(CLAIM_KINDS)},
+        "source_kind": {"name": "kind", "schema": _filter(SOURCE_KINDS)},
+        "state": {"schema": _filter(CHECK_STATES), "description": "The source's check state."},
         "q": {"schema": {"type": "string"}, "description": "Text contained."},
-        "entity": {"schema": _choice(ENTITY_TYPES)},
+        "entity": {"schema": _filter(ENTITY_TYPES)},
         "entity_id": {"schema": whole},
         "actor": {"schema": {"type": "string"}, "description": "The actor's user name."},
         "action": {
@@ -878,7 +910,7 @@ def _query_parameters(max_page_size: int) -> dict[str, dict[str, Any]]:
             "description": "Words to find (all of them; the last may be a word's start). Empty: "
             "the claims the filters select.",
         },
-        "search_type": {"name": "type", "schema": _choice(SEARCH_KINDS)},
+        "search_type": {"name": "type", "schema": _filter(SEARCH_KINDS)},
         "rating": {"schema": {"type": "string"}, "description": "A rating's slug."},
         "reviewer": {"schema": whole, "description": "Claims assigned to this user id."},
         "page": {"schema": {"type": "integer", "minimum": 1, "maximum": SEARCH_MAX_PAGE}},
@@ -1056,6 +1088,21 @@ OPERATIONS: dict[str, Operation] = {
         body="Transition",
         errors=(409,),
         description="Reopening needs an editor; an illegal move or a stale version 409.",
+    ),
+    "api.claim_matches": Operation(
+        'Claims already in the tracker that say the same ("checked before?")',
+        "Claims",
+        {200: "MatchList"},
+        description="Suggested and confirmed matches, best first, with their scores, reasons "
+        "and the other claims' current ratings.",
+    ),
+    "api.decide_match": Operation(
+        "Confirm or reject a match",
+        "Claims",
+        {200: "MatchDecision"},
+        body="MatchDecide",
+        description="A confirmed match links the other claim's evidence (not copied); a pair "
+        "never suggested may be confirmed too.",
     ),
     "api.confirm_recheck": Operation(
         "An editor decides that a flagged claim's verdict still holds",

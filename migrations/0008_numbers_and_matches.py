@@ -1,6 +1,7 @@
 """Evidence that states a figure, and "checked before?" claim matches (issue 11).
 
-An evidence item may record the value it states ("USD 1.0e9", "36 units"), normalized like the
+`claim_term` holds each claim's blocking terms (claims/matching.py), indexed, so that candidates
+are looked up by a few rare terms instead of compared with every claim. An evidence item may record the value it states ("USD 1.0e9", "36 units"), normalized like the
 claims' quantities, so that the tracker compares them. `claim_match` keeps, for a claim, similar
 claims already in the tracker (suggested with a score and reasons), and a reviewer's decision
 (confirmed or rejected). A frozen copy: never import the application's models here.
@@ -51,10 +52,20 @@ def up(migrator, db):
             indexes = ((("claim", "other"), True), (("other",), False))
             constraints = [Check("claim_id <> other_id")]
 
-    db.create_tables([ClaimMatch])
+    class ClaimTerm(Model):
+        claim = ForeignKeyField(Claim, on_delete="CASCADE")
+        term = CharField(max_length=64)
+
+        class Meta:
+            database = db
+            table_name = "claim_term"
+            indexes = ((("term", "claim"), True),)
+
+    db.create_tables([ClaimMatch, ClaimTerm])
 
 
 def down(migrator, db):
     db.execute_sql("DROP TABLE claim_match")
+    db.execute_sql("DROP TABLE claim_term")
     for column in ("stated_value", "stated_number", "stated_high", "stated_unit"):
         migrator.migrate(migrator.drop_column("evidence", column))

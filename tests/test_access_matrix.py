@@ -87,6 +87,7 @@ API_TWINS = {
     "api.transition_claim": "claims.start",
     "api.add_revision": "articles.add_revision",
     "api.confirm_recheck": "claims.confirm_recheck",
+    "api.decide_match": "claims.decide_match",
 }
 
 ARTICLE_TEXT = (
@@ -410,6 +411,7 @@ def _add_evidence(d: Data, user: User) -> Payload:
         "stance": "context",
         "locator": "paragraph 3",
         "note": "Same report, another figure.",
+        "stated_value": "2,400 teachers",
     }
 
 
@@ -426,6 +428,7 @@ def _edit_evidence(d: Data, user: User) -> Payload:
         "stance": "mixed",
         "locator": "paragraph 1",
         "note": "Checked again.",
+        "stated_value": "12 percent",
     }
 
 
@@ -464,6 +467,20 @@ def _refetch_article(d: Data, user: User) -> Payload:
 @payload("claims.confirm_recheck", "api.confirm_recheck")
 def _confirm_recheck(d: Data, user: User) -> Payload:
     return {"claim_id": d.c_approved}, {"version": version(Claim, d.c_approved)}
+
+
+@payload("claims.decide_match")
+def _decide_match(d: Data, user: User) -> Payload:
+    return {"claim_id": d.c_new, "other_id": other_article_claim(d)}, {"confirm": "1"}
+
+
+@payload("api.decide_match")
+def _api_decide_match(d: Data, user: User) -> Payload:
+    return {"claim_id": d.c_new, "other_id": other_article_claim(d)}, {"confirm": True}
+
+
+def other_article_claim(d: Data) -> int:
+    return int(Claim.select(Claim.id).where(Claim.article == d.article2).first().id)
 
 
 @payload("claims.reject")
@@ -646,6 +663,7 @@ def _api_add_evidence(d: Data, user: User) -> Payload:
         "stance": "context",
         "locator": "paragraph 3",
         "note": "Same report.",
+        "stated_value": "2,400 teachers",
     }
 
 
@@ -657,6 +675,7 @@ def _api_edit_evidence(d: Data, user: User) -> Payload:
         "stance": "mixed",
         "locator": "paragraph 1",
         "note": "Checked again.",
+        "stated_value": "12 percent",
     }
 
 

@@ -417,6 +417,12 @@ def test_a_whole_session_through_the_api_matches_the_document(app, document, off
     )
     rita.post(f"/api/articles/{flood['id']}/revisions", {"text": ""}, expect=422)
 
+    # "Checked before?": matches, confirmed or rejected.
+    rita.get(f"{deal_url}/matches")
+    rita.post(f"{deal_url}/matches/{claim['id']}", {"confirm": False}, expect=200)
+    rita.post(f"{deal_url}/matches/{claim['id']}", {"confirm": "yes"}, expect=422)
+    rita.post(f"{deal_url}/matches/{deal['id']}", {"confirm": True}, expect=422)
+
     # Search.
     found = rita.get("/api/search?q=flood+wall&limit=1").json
     assert found["results"] and found["results"][0]["matched"]
@@ -597,6 +603,8 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_response(app, mo
         @given(case=operation.as_strategy(generation_mode=generation))
         def run(case: Any) -> None:
             response = case.call(headers=headers)
+            if mode == "negative" and response.status_code == 413:
+                return  # a body over MAX_CONTENT_LENGTH is refused as too large (IN-01)
             try:
                 case.validate_response(response, checks=checks, headers=headers)
             except FailureGroup as group:  # collected, to report every operation at once

@@ -160,6 +160,7 @@ def create_claims(
 ) -> list[Claim]:
     """Store extracted claims with their quantities, inside the caller's transaction."""
     created = []
+    figures: dict[int, list[Quantity]] = {}
     for found in extracted:
         claim = Claim.create(
             article=article,
@@ -197,6 +198,11 @@ def create_claims(
             parent=("article", article.id),
         )
         created.append(claim)
+        figures[claim.id] = quantities
+    # "Checked before?": the new claims' terms and suggested matches (derived data).
+    from claims.services import matches
+
+    matches.index_claims(created, figures)
     return created
 
 

@@ -31,6 +31,7 @@ from claims.services import (
     articles,
     claims,
     evidence,
+    matches,
     publishing,
     revisions,
     search,
@@ -339,6 +340,43 @@ def add_revision(article_id: int) -> ResponseReturnValue:
         ],
     }
     return jsonify(data), 201 if result.created else 200
+
+
+def _match_json(listed: matches.Listed) -> dict[str, Any]:
+    verdict = listed.verdict
+    return {
+        "other_id": listed.other.id,
+        "article_id": listed.other.article_id,
+        "statement": listed.other.statement,
+        "score": listed.match.score,
+        "state": listed.match.state,
+        "reasons": listed.reasons,
+        "rating": verdict.rating.slug if verdict is not None else None,
+        "rated_at": verdict.decided_at.isoformat() + "Z"
+        if verdict is not None and verdict.decided_at
+        else None,
+    }
+
+
+@bp.route("/claims/<id:claim_id>/matches")
+@allow("reviewer")
+def claim_matches(claim_id: int) -> ResponseReturnValue:
+    claims.get_claim(claim_id)
+    return jsonify({"matches": [_match_json(m) for m in matches.matches_of(claim_id)]})
+
+
+@bp.route("/claims/<id:claim_id>/matches/<id:other_id>", methods=["POST"])
+@allow("reviewer")
+def decide_match(claim_id: int, other_id: int) -> ResponseReturnValue:
+    body = json_body()
+    confirm = body.get("confirm")
+    if not isinstance(confirm, bool):
+        raise ValidationError("confirm must be true or false.", field="confirm")
+    matches.decide_match(current_actor(), claim_id, other_id, confirm)
+    listed = [m for m in matches.matches_of(claim_id) if m.other.id == other_id]
+    if listed:
+        return jsonify(_match_json(listed[0]))
+    return jsonify({"other_id": other_id, "state": "rejected"})
 
 
 @bp.route("/claims/<id:claim_id>/recheck", methods=["POST"])

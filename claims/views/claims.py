@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -30,7 +39,15 @@ from claims.forms import (
     carry_version,
 )
 from claims.models import Claim, Evidence
-from claims.services import claims, evidence, publishing, revisions, sources, verdicts
+from claims.services import (
+    claims,
+    evidence,
+    matches,
+    publishing,
+    revisions,
+    sources,
+    verdicts,
+)
 from claims.services.sources import Provenance
 from claims.views.access import allow, current_actor
 from claims.views.articles import TIMELINE_LENGTH, form_error, short
@@ -185,6 +202,9 @@ def _page(
             claim=claim,
             quantities=figures,
             number_checks=evidence.number_checks(items, figures),
+            matched=matches.matches_of(claim.id),
+            linked=matches.linked_evidence(claim.id),
+            match_form=ConfirmForm(formdata=None),
             independent=independent,
             history=history,
             conflict=conflict,
@@ -521,6 +541,28 @@ def start(claim_id: int) -> ResponseReturnValue:
         lambda: claims.start_research(current_actor(), claim.id, form.version.data or 0),
         lambda _: "Research started.",
     )
+
+
+@bp.route("/<id:claim_id>/matches/<id:other_id>", methods=["POST"])
+@allow("reviewer")
+def decide_match(claim_id: int, other_id: int) -> ResponseReturnValue:
+    """Confirm that another claim says the same (its evidence is linked), or reject it."""
+    claim = claims.get_claim(claim_id)
+    if not ConfirmForm().validate_on_submit() or request.form.get("confirm") not in ("1", "0"):
+        abort(400)
+    confirm = request.form["confirm"] == "1"
+    try:
+        matches.decide_match(current_actor(), claim.id, other_id, confirm)
+    except ClaimsError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("claims.show", claim_id=claim.id) + "#matches")
+    flash(
+        f"Claim #{other_id} confirmed as the same claim: its evidence is linked here."
+        if confirm
+        else f"Claim #{other_id} is not the same claim: suggestion removed.",
+        "success",
+    )
+    return redirect(url_for("claims.show", claim_id=claim.id) + "#matches")
 
 
 @bp.route("/<id:claim_id>/recheck", methods=["POST"])
