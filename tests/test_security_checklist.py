@@ -385,14 +385,12 @@ NOT_YET: dict[str, str] = {
 PARTIAL: dict[str, str] = {
     "CFG-04": "BLOCKED here: .ci/run has the pip-audit step, but this machine cannot reach PyPI's "
     "vulnerability data, so it prints that nothing was audited instead",
-    "XSS-01": "a browser checks nothing runs and each value reaches a page, not that pages "
-    "contain markupsafe.escape(payload) and no raw payload; search terms, flashes not covered",
+    "XSS-01": "a browser checks nothing runs and each value (and search terms) reaches a page, "
+    "not that pages contain markupsafe.escape(payload) and no raw payload; flashes not covered",
     "SSRF-01": "every ssrf-urls.txt line is checked at guard/fetch level only; the forms get a "
     "few addresses, and the security event's URL is not asserted",
     "SSRF-11": "shows internal targets get one answer before connecting, but does not compare "
     "with connection-refused/timed-out messages or check details stay in the server log",
-    "API-07": "only GET operations and POST /api/sources, /api/articles are fuzzed; the "
-    "negative_data_rejection check is not used",
 }
 
 

@@ -148,16 +148,13 @@ def matches_of(claim_id: int) -> list[Listed]:
         .order_by(ClaimMatch.state, ClaimMatch.score.desc(), ClaimMatch.id)
     )
     others = [m.other_id for m in rows]
-    verdicts = (
-        {
-            v.claim_id: v
-            for v in Verdict.select(Verdict, Rating)
-            .join(Rating)
-            .where(Verdict.claim.in_(others) & Verdict.current)
-        }
-        if others
-        else {}
-    )
+    # Always the same three queries (an empty IN matches nothing), matches or not.
+    verdicts = {
+        v.claim_id: v
+        for v in Verdict.select(Verdict, Rating)
+        .join(Rating)
+        .where(Verdict.claim.in_(others) & Verdict.current)
+    }
     return [
         Listed(m, m.other, verdicts.get(m.other_id), json.loads(m.reasons or "[]")) for m in rows
     ]
