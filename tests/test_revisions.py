@@ -460,3 +460,17 @@ def test_the_refetch_command_reports_each_article(app, reviewer, newsroom_site):
     assert line["article_id"] == second.id and line["status"] == "failed"
     missing = app.test_cli_runner().invoke(args=["articles", "refetch", "999"])
     assert missing.exit_code != 0 and "No such article: 999" in missing.stderr
+
+
+def test_a_stored_revision_cannot_be_changed(app, sample):
+    from tests.conftest import IntegrityErrors
+
+    with pytest.raises(IntegrityErrors, match="immutable"):
+        ArticleRevision.update(text="rewritten").where(
+            ArticleRevision.article == sample.id
+        ).execute()
+    from claims.db import db
+
+    if not db.is_closed() and db.in_transaction():
+        db.rollback()
+    assert ArticleRevision.get(ArticleRevision.article == sample.id).text == sample.text
