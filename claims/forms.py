@@ -58,8 +58,10 @@ class Form(FlaskForm):
             cls = unbound_field.field_class
             # Passwords are taken exactly as typed: the policy refuses NUL in them.
             if issubclass(cls, StringField) and not issubclass(cls, PasswordField):
-                filters = unbound_field.kwargs.get("filters", ())
-                unbound_field.kwargs["filters"] = (_clean_text, *filters)
+                # A new tuple for this binding: the class's field definition stays as it is
+                # (adding to it made every request clean each value once more).
+                filters = (_clean_text, *unbound_field.kwargs.get("filters", ()))
+                return unbound_field.bind(form=form, filters=filters, **options)
             return unbound_field.bind(form=form, **options)
 
 

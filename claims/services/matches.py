@@ -74,11 +74,12 @@ def index_claims(claims: Sequence[Claim], quantities: dict[int, list[Quantity]])
         ]
     for start in range(0, len(rows), 500):
         ClaimTerm.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
+    known: dict[int, Any] = {}  # candidates' features, computed once per call
     for claim in claims:
-        _suggest(claim, features[claim.id])
+        _suggest(claim, features[claim.id], known)
 
 
-def _suggest(claim: Claim, found: Any) -> None:
+def _suggest(claim: Claim, found: Any, known: dict[int, Any]) -> None:
     terms = sorted(matching.blocking_terms(found))
     if not terms:
         return
@@ -102,10 +103,14 @@ def _suggest(claim: Claim, found: Any) -> None:
     ]
     if not candidates:
         return
-    others = list(Claim.select(Claim.id, Claim.statement).where(Claim.id.in_(candidates)))
-    figures = _quantities(candidates)
+    missing = [c for c in candidates if c not in known]
+    if missing:
+        others = list(Claim.select(Claim.id, Claim.statement).where(Claim.id.in_(missing)))
+        figures = _quantities(missing)
+        for other in others:
+            known[other.id] = matching.features(_text(other, figures[other.id]))
     scored = sorted(
-        (matching.score(found, matching.features(_text(o, figures[o.id]))) for o in others),
+        (matching.score(found, known[c]) for c in candidates if c in known),
         key=lambda m: (-m.score, m.other_id),
     )
     now = utcnow()

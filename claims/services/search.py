@@ -21,6 +21,7 @@ from typing import Any
 from claims.db import db, is_postgres
 from claims.errors import ValidationError
 from claims.models import CLAIM_STATUSES, Article, Claim, Evidence, Rating, Source, User
+from claims.text import drop_controls
 
 KINDS = ("claim", "article", "source", "evidence")
 PER_PAGE = 20
@@ -185,9 +186,14 @@ def _postgres(flt: SearchFilter, page: int, per_page: int) -> tuple[list[tuple],
     where, params = _conditions(flt, "%s", "s")
     words = flt.words
     prefix = words[-1] if len(words[-1]) >= 3 else None
-    # plainto_tsquery takes any text; the prefix word is letters and digits only (words_of).
+    # plainto_tsquery takes any text, parsed as the index was ("24/7" stays one token); the
+    # prefix word is letters and digits only (words_of).
     query = "plainto_tsquery('english', %s)"
-    query_params: list[Any] = [" ".join(words if prefix is None else words[:-1])]
+    typed = drop_controls(flt.q[:QUERY_MAX], keep="")
+    if prefix is not None:  # the last word is matched as a prefix, the rest as typed
+        cut = typed.casefold().rfind(prefix)
+        typed = typed[:cut] if cut >= 0 else typed
+    query_params: list[Any] = [typed]
     if prefix is not None:
         query = "(" + query + " && to_tsquery('english', %s))"
         query_params.append(prefix + ":*")

@@ -44,7 +44,8 @@ def username_key(username: str) -> str:
 
 def _clean_username(username: str) -> str:
     name = unicodedata.normalize("NFKC", username.strip())
-    if not _USERNAME_RE.fullmatch(name):
+    # Case folding can lengthen a name ("ß" -> "ss"): the stored key must fit too.
+    if not _USERNAME_RE.fullmatch(name) or len(username_key(name)) > USERNAME_MAX:
         raise ValidationError(
             f"A username is 2 to {USERNAME_MAX} letters, digits, dots, dashes, @ or underscores.",
             field="username",

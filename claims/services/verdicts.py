@@ -424,7 +424,10 @@ def my_queue(user_id: int, per_state: int = QUEUE_PER_STATE) -> dict[str, list[C
     queue[RECHECK] = list(
         Claim.select(Claim, Article)
         .join(Article)
-        .where(Claim.needs_recheck & ((Claim.assignee == user_id) | Claim.assignee.is_null()))
+        .where(
+            (Claim.needs_recheck == True)  # noqa: E712 - the index needs the comparison
+            & ((Claim.assignee == user_id) | Claim.assignee.is_null())
+        )
         .order_by(Claim.recheck_since, Claim.id)
         .limit(per_state)
     )
@@ -452,7 +455,10 @@ def queue_counts(user_id: int) -> dict[str, int]:
     counts = {str(s): int(n) for s, n in cast(Iterable[tuple[str, int]], rows)}
     counts[RECHECK] = (
         Claim.select()
-        .where(Claim.needs_recheck & ((Claim.assignee == user_id) | Claim.assignee.is_null()))
+        .where(
+            (Claim.needs_recheck == True)  # noqa: E712 - the index needs the comparison
+            & ((Claim.assignee == user_id) | Claim.assignee.is_null())
+        )
         .count()
     )
     return counts

@@ -25,6 +25,7 @@ class IdConverter(IntegerConverter):
     the value would make werkzeug answer 405 for the methods of the sibling routes)."""
 
     ID_MAX = 2**31 - 1
+    regex = r"\d{1,10}"  # longer digit runs match no route: a 404 (and no huge int())
 
     def to_python(self, value: str) -> int:
         number = int(value)

@@ -210,6 +210,16 @@ def _csrf_failed(error: CSRFError) -> ResponseReturnValue:
     )
 
 
+def query_args(*skip: str) -> dict[str, Any]:
+    """The request's non-empty query parameters, for links to the next page: without `skip`
+    and without names that url_for keeps for itself (`endpoint`, `_external`, `_anchor`, ...)."""
+    return {
+        k: v
+        for k, v in request.args.items()
+        if v and k not in skip and k != "endpoint" and not k.startswith("_")
+    }
+
+
 def _request_id() -> str:
     return str(g.get("request_id", "-")) if has_request_context() else "-"
 

@@ -38,7 +38,8 @@ from claims.services import (
     sources,
     verdicts,
 )
-from claims.views.access import allow, current_actor
+from claims.text import drop_controls
+from claims.views.access import allow, current_actor, query_args
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -68,7 +69,7 @@ def page_limit() -> int:
     raw = request.args.get("limit")
     if raw is None:
         return int(current_app.config["PAGE_SIZE"])
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**31:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 0 < int(raw) < 2**31:
         raise ValidationError("limit must be a positive whole number.", field="limit")
     return min(int(raw), int(current_app.config["MAX_PAGE_SIZE"]))
 
@@ -89,7 +90,7 @@ def keyset_page(
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != cursor}
+    args: dict[str, Any] = query_args(cursor)
     args[cursor] = rows[-1].id
     return rows, url_for(str(request.endpoint), **args)
 
@@ -114,11 +115,22 @@ def _instant(name: str, *, end: bool = False) -> datetime | None:
         ) from None
 
 
+def _short(name: str, limit: int) -> str | None:
+    """A text parameter of at most `limit` characters (None when empty). Raises
+    ValidationError when it is longer or holds control characters."""
+    raw = request.args.get(name) or ""
+    if len(raw) > limit:
+        raise ValidationError(f"{name} is at most {limit} characters.", field=name)
+    if drop_controls(raw, keep="") != raw:
+        raise ValidationError(f"{name} must not contain control characters.", field=name)
+    return raw or None
+
+
 def _whole(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**31:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) >= 2**31:
         raise ValidationError(f"{name} must be a positive whole number.", field=name)
     return int(raw)
 
@@ -133,13 +145,13 @@ def audit_events() -> ResponseReturnValue:
             f"entity must be one of: {', '.join(audit.ENTITY_TYPES)}.", field="entity"
         )
     flt = audit.EventFilter(
-        actor=request.args.get("actor") or None,
+        actor=_short("actor", 64),
         entity_type=entity,
         entity_id=_whole("entity_id"),
-        action=request.args.get("action") or None,
+        action=_short("action", 64),
         since=_instant("since"),
         until=_instant("until", end=True),
-        text=request.args.get("q") or None,
+        text=_short("q", 200),
     )
     events, next_url = keyset_page(
         lambda: audit.search(flt, before_id=_whole("before"), limit=limit + 1), limit, "before"
@@ -176,7 +188,8 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> st
         return None
     if not isinstance(value, str):
         raise ValidationError(f"{name} must be a string.", field=name)
-    return value
+    # As the forms do: NUL, other control characters and lone surrogates never reach a service.
+    return drop_controls(value)
 
 
 def date_field(body: dict[str, Any], name: str) -> date | None:
@@ -282,7 +295,7 @@ def search_everything() -> ResponseReturnValue:
         until=_day("until"),
     )
     result = search.search(flt, int(raw_page), page_limit())
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
+    args: dict[str, Any] = query_args("page")
     return jsonify(
         {
             "results": [_hit_json(h, result.ratings) for h in result.hits],
@@ -495,7 +508,7 @@ def _full_source(source: Source) -> dict[str, Any]:
 def list_sources() -> ResponseReturnValue:
     limit = page_limit()
     flt = sources.SourceFilter(
-        q=request.args.get("q") or None,
+        q=_short("q", 200),
         kind=_one_of("kind", SOURCE_KINDS),
         state=_one_of("state", CHECK_STATES),
     )
@@ -795,7 +808,7 @@ def export_claimreview() -> ResponseReturnValue:
     listed = publishing.entries(items, settings)
     next_url = None
     if more:
-        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
+        args: dict[str, Any] = query_args("after")
         next_url = url_for("api.export_claimreview", after=items[-1].claim_id, **args)
     return jsonify(
         {

@@ -170,7 +170,7 @@ def _article_page(
     )
 
 
-@bp.route("/<id:article_id>/revisions/<int:number>")
+@bp.route("/<id:article_id>/revisions/<id:number>")
 @allow("reviewer")
 def revision(article_id: int, number: int) -> ResponseReturnValue:
     """An earlier text of the article, with its claims where they were then."""
@@ -204,11 +204,11 @@ def revision(article_id: int, number: int) -> ResponseReturnValue:
 def diff(article_id: int) -> ResponseReturnValue:
     """What changed between two revisions, and the claims each change touches."""
     article = articles.get_article(article_id)
-    try:
-        newer = int(request.args.get("to", article.current_revision))
-        older = int(request.args.get("from", newer - 1))
-    except ValueError:
+    raw_to, raw_from = request.args.get("to", ""), request.args.get("from", "")
+    if any(r and not (r.isascii() and r.isdigit() and len(r) <= 10) for r in (raw_to, raw_from)):
         abort(400)
+    newer = int(raw_to) if raw_to else article.current_revision
+    older = int(raw_from) if raw_from else newer - 1
     if not 1 <= older < newer:
         abort(404)
     change = revisions.compare(article, older, newer)

@@ -13,7 +13,7 @@ from claims.forms import AuditFilterForm
 from claims.models import AuditEvent
 from claims.services import security
 from claims.text import content_disposition
-from claims.views.access import allow, current_actor
+from claims.views.access import allow, current_actor, query_args
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -37,7 +37,7 @@ def event_filter(form: AuditFilterForm) -> audit.EventFilter:
 def page_cursor() -> int | None:
     """The `before` cursor of keyset pagination, ignored when it is not a positive number."""
     before = request.args.get("before", "")
-    if before.isascii() and before.isdigit() and 0 < int(before) < 2**31:
+    if before.isascii() and before.isdigit() and len(before) <= 10 and 0 < int(before) < 2**31:
         return int(before)
     return None
 
@@ -57,7 +57,7 @@ def index() -> ResponseReturnValue:
             valid = False
     more = len(events) > size
     events = events[:size]
-    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    args = query_args("before")
     return (
         render_template(
             "audit/index.html",

@@ -12,7 +12,7 @@ from claims import workflow
 from claims.errors import ValidationError
 from claims.forms import SearchForm
 from claims.services import search, verdicts
-from claims.views.access import allow
+from claims.views.access import allow, query_args
 from claims.views.articles import form_error
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -67,7 +67,7 @@ def index() -> ResponseReturnValue:
                 status = 422
         else:
             status = 422
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
+    args: dict[str, Any] = query_args("page")
     pages: dict[str, str | None] = {"prev": None, "next": None}
     if result is not None:
         if result.page > 1:

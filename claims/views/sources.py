@@ -33,7 +33,7 @@ from claims.models import Source
 from claims.services import evidence, sources
 from claims.services.sources import SourceFields
 from claims.text import content_disposition, download_name
-from claims.views.access import allow, current_actor
+from claims.views.access import allow, current_actor, query_args
 from claims.views.articles import TIMELINE_LENGTH, form_error, short
 from claims.views.audit import page_cursor
 
@@ -67,7 +67,7 @@ def index() -> ResponseReturnValue:
     more = len(found) > size
     found = found[:size]
     ids = [s.id for s in found]
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "before" and v}
+    args: dict[str, Any] = query_args("before")
     return render_template(
         "sources/index.html",
         form=form,
