@@ -190,13 +190,15 @@ def _postgres(flt: SearchFilter, page: int, per_page: int) -> tuple[list[tuple],
     # prefix word is letters and digits only (words_of).
     query = "plainto_tsquery('english', %s)"
     typed = drop_controls(flt.q[:QUERY_MAX], keep="")
-    if prefix is not None:  # the last word is matched as a prefix, the rest as typed
-        cut = typed.casefold().rfind(prefix)
-        typed = typed[:cut] if cut >= 0 else typed
     query_params: list[Any] = [typed]
     if prefix is not None:
-        query = "(" + query + " && to_tsquery('english', %s))"
-        query_params.append(prefix + ":*")
+        # Either everything as typed, or the last word as the start of a word.
+        cut = typed.casefold().rfind(prefix)
+        query = (
+            "(plainto_tsquery('english', %s) || (plainto_tsquery('english', %s)"
+            " && to_tsquery('english', %s)))"
+        )
+        query_params += [typed[:cut] if cut >= 0 else typed, prefix + ":*"]
     clause = " AND ".join(["s.tsv @@ " + query, *where])
     base = " FROM search_entry s" + _joins("s") + " WHERE " + clause
     count_sql = "SELECT COUNT(*) FROM (SELECT 1" + base + " LIMIT %s) AS found"  # noqa: S608
