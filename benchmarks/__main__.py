@@ -32,7 +32,7 @@ import peewee
 from flask import Flask
 
 from benchmarks import corpus, load, settings
-from claims import audit, create_app, documents, extraction
+from claims import audit, create_app, documents, extraction, serving
 from claims.db import connection, db, describe_url, is_postgres, upgrade, utcnow
 from claims.models import Article, AuditEvent, Claim, Evidence, User
 from claims.services import articles, users
@@ -550,6 +550,7 @@ def prepare(scale: float, reuse: bool) -> tuple[corpus.Corpus, list[Figure]]:
 
 def run(args: argparse.Namespace, url: str, tmp: Path) -> list[Figure]:
     app = create_app(settings.overrides(url))
+    serving.settle_heap()  # as a gunicorn worker does once it has loaded the app
     log(f"building the corpus at scale {args.scale} in {describe_url(url)}")
     figures: list[Figure] = measure_extraction()
     with connection():

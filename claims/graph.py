@@ -3,6 +3,7 @@ and snapshots, ready for templates/_graph.html to draw as SVG. Pure."""
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import deque
 from collections.abc import Sequence
@@ -225,6 +226,8 @@ def shorten(text: str, columns: int = DETAIL_COLUMNS) -> str:
 def display_width(text: str) -> int:
     """Columns the text takes in a proportional font, roughly: wide characters count two,
     combining marks and joiners none."""
+    if text.isascii():
+        return len(text)
     return sum(_char_width(char) for char in text)
 
 
@@ -241,6 +244,7 @@ def is_link(href: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=4096)
 def _char_width(char: str) -> int:
     # Variation selector 16 turns the narrow character before it into a wide emoji.
     if char == "\ufe0f":
@@ -253,6 +257,8 @@ def _char_width(char: str) -> int:
 def _cut(text: str, columns: int) -> int:
     """The longest prefix length of text within `columns`, never splitting off a combining mark,
     and at least one character so that a line always moves on."""
+    if text.isascii():
+        return max(min(len(text), columns), 1)
     used = 0
     cut = 0
     for index, char in enumerate(text):

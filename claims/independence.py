@@ -44,10 +44,12 @@ look alike, and would dilute the similarity of a wire story run by two sites.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from operator import eq
 
@@ -130,7 +132,7 @@ def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     return equal / counted if counted else 0.0
 
 
-def jaccard(a: set[int], b: set[int]) -> float:
+def jaccard(a: AbstractSet[int], b: AbstractSet[int]) -> float:
     """The exact Jaccard similarity of two shingle sets (0.0 when either is empty)."""
     if not a or not b:
         return 0.0
@@ -254,12 +256,21 @@ def _provenance(items: Sequence[Item]) -> list[Link]:
     return found
 
 
+@functools.lru_cache(maxsize=128)
+def _sketched(text: str, k: int, num_perm: int) -> tuple[frozenset[int], tuple[int, ...]]:
+    """A text's shingles and sketch, remembered: a claim page groups the same archived copies
+    each time it is shown (20 items: most of the page's time before)."""
+    shingled = frozenset(shingles(text, k))
+    return shingled, minhash(set(shingled), num_perm)
+
+
 def _near_duplicates(
     items: Sequence[Item], threshold: float, k: int, num_perm: int, joined: _UnionFind | None
 ) -> list[Link]:
     """Links between items whose texts are near-duplicates (pairs already joined skipped)."""
-    sets = [shingles(item.text, k) for item in items]
-    sketches = [minhash(s, num_perm) for s in sets]
+    sketched = [_sketched(item.text, k, num_perm) for item in items]
+    sets = [shingled for shingled, _ in sketched]
+    sketches = [sketch for _, sketch in sketched]
     floor = threshold - VERIFY_MARGIN
     found: list[Link] = []
     for i, first in enumerate(items):

@@ -6,6 +6,7 @@ behind the code is one clear line on the console instead of a traceback in every
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -27,3 +28,17 @@ def on_starting(server: Any) -> None:
         check_ready(app.config["DATABASE_URL"])
     except ClaimsError as exc:
         raise SystemExit(f"claims: {exc.message}") from None
+
+
+def post_worker_init(worker: Any) -> None:
+    """Once a worker has loaded the application: settle its heap (see `settle_heap`)."""
+    settle_heap()
+
+
+def settle_heap() -> None:
+    """Move everything alive once the application is loaded (modules, templates, the app, the
+    extraction models) out of the garbage collector's sight. Otherwise each full collection,
+    every few requests of a large page, walks all of it: a measured 40 ms added to one article
+    page in ten (p95 67 ms against p50 28 ms)."""
+    gc.collect()
+    gc.freeze()

@@ -21,6 +21,7 @@ from claims.errors import (
     ValidationError,
 )
 from claims.models import (
+    ARTICLE_LISTED,
     ARTICLE_TEXT_MAX,
     NAME_MAX,
     TITLE_MAX,
@@ -52,7 +53,7 @@ def get_article(article_id: int) -> Article:
 def recent_articles(limit: int) -> peewee.ModelSelect[Article]:
     """The most recently imported articles with their importer, newest first."""
     return (
-        Article.select(Article, User)
+        Article.select(*ARTICLE_LISTED, User)
         .join(User)
         .order_by(Article.imported_at.desc(), Article.id.desc())
         .limit(limit)

@@ -21,6 +21,7 @@ from claims.errors import (
     ValidationError,
 )
 from claims.models import (
+    ARTICLE_LISTED,
     CLAIM_STATUSES,
     NOTE_MAX,
     Article,
@@ -422,7 +423,7 @@ def my_queue(user_id: int, per_state: int = QUEUE_PER_STATE) -> dict[str, list[C
     queue: dict[str, list[Claim]] = {}
     # First: approved verdicts whose words the article changed, the user's or nobody's.
     queue[RECHECK] = list(
-        Claim.select(Claim, Article)
+        Claim.select(Claim, *ARTICLE_LISTED)
         .join(Article)
         .where(
             (Claim.needs_recheck == True)  # noqa: E712 - the index needs the comparison
@@ -435,7 +436,7 @@ def my_queue(user_id: int, per_state: int = QUEUE_PER_STATE) -> dict[str, list[C
         if state == "dismissed":
             continue
         queue[state] = list(
-            Claim.select(Claim, Article)
+            Claim.select(Claim, *ARTICLE_LISTED)
             .join(Article)
             .where((Claim.assignee == user_id) & (Claim.status == state))
             .order_by(Claim.updated_at, Claim.id)
@@ -513,13 +514,14 @@ def dashboard(articles_shown: int = 10, oldest_shown: int = 10) -> Dashboard:
     )
     by_rating = [(r, int(used.get(r.id, 0))) for r in ratings()]
     open_states = ("new", "in_research", "verdict_proposed")
-    # Articles with open claims, most recently imported first.
-    open_articles = (
-        Claim.select(Claim.article).where(Claim.status.in_(open_states)).group_by(Claim.article)
+    # Articles with open claims, most recently imported first: newest articles are probed one by
+    # one (index claim(article_id, status)) until enough have open claims.
+    has_open = Claim.select(peewee.SQL("1")).where(
+        (Claim.article == Article.id) & Claim.status.in_(open_states)
     )
     recent = list(
-        Article.select()
-        .where(Article.id.in_(open_articles))
+        Article.select(*ARTICLE_LISTED)
+        .where(peewee.fn.EXISTS(has_open))
         .order_by(Article.imported_at.desc(), Article.id.desc())
         .limit(articles_shown)
     )
@@ -533,13 +535,20 @@ def dashboard(articles_shown: int = 10, oldest_shown: int = 10) -> Dashboard:
             .tuples(),
         ):
             counts[int(article_id)][str(status)] = int(n)
-    oldest = list(
-        Claim.select(Claim, Article)
-        .join(Article)
-        .where(Claim.status.in_(("new", "in_research")))
-        .order_by(Claim.created_at, Claim.id)
-        .limit(oldest_shown)
-    )
+    # The oldest of each unreviewed state, read in order from claim(status, created_at, id),
+    # then merged: one IN over both states would sort every unreviewed claim.
+    oldest = sorted(
+        (
+            claim
+            for state in ("new", "in_research")
+            for claim in Claim.select(Claim, *ARTICLE_LISTED)
+            .join(Article)
+            .where(Claim.status == state)
+            .order_by(Claim.created_at, Claim.id)
+            .limit(oldest_shown)
+        ),
+        key=lambda claim: (claim.created_at, claim.id),
+    )[:oldest_shown]
     load: dict[int, dict[str, int]] = {}
     for user_id, status, n in cast(
         Iterable[tuple[int, str, int]],
@@ -562,7 +571,7 @@ def dashboard(articles_shown: int = 10, oldest_shown: int = 10) -> Dashboard:
         workload=workload,
         waiting=by_state["verdict_proposed"],
         awaiting=list(
-            Claim.select(Claim, Article)
+            Claim.select(Claim, *ARTICLE_LISTED)
             .join(Article)
             .where(Claim.status == "verdict_proposed")
             .order_by(Claim.updated_at, Claim.id)
