@@ -57,6 +57,7 @@ from claims.models import (
     User,
     Verdict,
 )
+from claims.sanitize import markdown_text
 from claims.urls import normalize_url
 
 DEFAULT_SIZES = {
@@ -611,7 +612,8 @@ class Builder:
             Verdict: Table(
                 Verdict,
                 columns(
-                    "id claim_id rating_id confidence suggested_confidence rationale author_id "
+                    "id claim_id rating_id confidence suggested_confidence rationale explanation "
+                    "author_id "
                     "state approver_id review_comment decided_at current created_at "
                     "updated_at version"
                 ),
@@ -1181,6 +1183,7 @@ class Builder:
                     v.confidence,
                     v.suggested,
                     v.rationale,
+                    markdown_text(v.rationale),  # as the service writes it
                     v.author,
                     v.state,
                     v.approver,

@@ -478,6 +478,9 @@ class Verdict(BaseModel):
     # What the tool suggested from the evidence when the verdict was proposed (claims/confidence).
     suggested_confidence = IntegerField(null=True)
     rationale = TextField(default="")
+    # The rationale as plain text (what ClaimReview publishes as ratingExplanation), made once
+    # when the verdict is written; null for verdicts from before migration 0012.
+    explanation = TextField(null=True)
     author = ForeignKeyField(User, backref="verdicts")
     author_id: int
     state = CharField(

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from claims.export.claimreview import validate
-from claims.models import Claim, Rating
+from claims.models import AuditEvent, Claim, Rating, Verdict
 from claims.services import articles, claims, evidence, verdicts
 from tests import factories
 from tests.conftest import login
@@ -87,6 +87,26 @@ def test_an_approved_verdict_is_a_valid_claimreview(published_app, reviewer, edi
     assert rating["alternateName"] == "Mostly false"
     # The rationale as plain text: no Markdown, no markup.
     assert rating["ratingExplanation"] == "The contract covers 24 units, not 36. See it."
+
+
+def test_the_plain_explanation_is_made_once_and_older_verdicts_still_publish(
+    published_app, reviewer, editor
+):
+    claim = publish(reviewer, editor)
+    verdict = Verdict.get((Verdict.claim == claim.id) & Verdict.current)
+    # Written with the verdict, not rendered again at every export.
+    assert verdict.explanation == "The contract covers 24 units, not 36. See it."
+    # A verdict from before the column (null) is rendered from its rationale, the same way.
+    Verdict.update(explanation=None).where(Verdict.id == verdict.id).execute()
+    client = published_app.test_client()
+    review = client.get(f"/public/claims/{claim.id}/claimreview.json").json
+    assert review["reviewRating"]["ratingExplanation"] == verdict.explanation
+    # The derived text is left out of the trail: the event holds the rationale it comes from.
+    event = AuditEvent.get(
+        (AuditEvent.action == "verdict.propose") & (AuditEvent.entity_id == verdict.id)
+    )
+    assert "explanation" not in json.loads(event.after)
+    assert json.loads(event.after)["rationale"].startswith("The **contract**")
 
 
 def test_a_rating_off_the_numeric_scale_is_published_by_label(published_app, reviewer, editor):

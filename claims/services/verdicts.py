@@ -33,6 +33,7 @@ from claims.models import (
     Verdict,
     field_values,
 )
+from claims.sanitize import markdown_text
 from claims.services import evidence
 from claims.services.claims import actor_role, get_claim, save_claim, workflow_facts
 from claims.services.records import save_versioned
@@ -291,9 +292,11 @@ def propose_verdict(
             confidence=confidence_value,
             suggested_confidence=suggested,
             rationale=rationale,
+            explanation=markdown_text(rationale),
             author=actor.user_id,
         )
         after = field_values(verdict)
+        del after["explanation"]  # derived from the rationale, which the event holds
         after["rating_label"] = rating.label
         audit.record(
             actor, "verdict.propose", "verdict", verdict.id, after=after, parent=("claim", claim.id)
