@@ -12,7 +12,7 @@ from lxml import html as lxml_html
 from claims.models import Claim, Rating
 from claims.services import claims, evidence, search, verdicts
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 
 ATMOS = (
     "Morocco will buy 36 ATMOS artillery systems worth about $1 billion, according to the "
@@ -208,3 +208,23 @@ def test_the_nav_search_link_and_an_empty_search_page(app, reviewer_client):
     assert page.status_code == 200 and "Nothing found" not in page.text
     token = csrf_token(home)
     assert token
+
+
+def test_beyond_the_ranking_window_the_newest_matches_are_ranked_and_the_page_says_so(
+    app, reviewer, corpus, monkeypatch
+):
+    # A word in very many records: only the most recent RANK_CANDIDATES matches are ranked,
+    # and past COUNT_CAP the page says why and how to narrow. (Small limits stand in for 5,000.)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    texts = [f"Harbour report {n}: the seawall costs {n} million." for n in range(5)]
+    made = [factories.article(reviewer, text) for text in texts]
+    result = search.search(search.SearchFilter(q="seawall", kind="article"))
+    assert result.capped and result.total == 2
+    assert {h.ref_id for h in result.hits} == {a.id for a in made[-3:]}  # the newest three
+    assert all(search.START in h.snippet for h in result.hits)
+    client = app.test_client()
+    login(client, reviewer.username)
+    page = client.get("/search/?q=seawall&type=article").get_data(as_text=True)
+    assert "More than 2 records match" in page
+    assert "ranked among the 3 most recent matches" in page

@@ -75,6 +75,12 @@ def index() -> ResponseReturnValue:
         if result.more:
             pages["next"] = url_for("search.index", page=result.page + 1, **args)
     return (
-        render_template("search/index.html", form=form, result=result, pages=pages),
+        render_template(
+            "search/index.html",
+            form=form,
+            result=result,
+            pages=pages,
+            rank_candidates=search.RANK_CANDIDATES,
+        ),
         status,
     )
