@@ -113,15 +113,16 @@ def _joins(s: str) -> str:
     row's id is its record's id * 4 + its kind (migration 0007), so that the joins read no
     column of the index (on SQLite each column read is a look-up in the index's own table)."""
     return (
-        f" LEFT JOIN claim c ON {s}.{_ID} % 4 = 1 AND c.id = {s}.{_ID} / 4"
-        f" LEFT JOIN evidence e ON {s}.{_ID} % 4 = 3 AND e.id = {s}.{_ID} / 4"
+        f" LEFT JOIN claim c ON {s}.{_ID} {_MOD} 4 = 1 AND c.id = {s}.{_ID} / 4"
+        f" LEFT JOIN evidence e ON {s}.{_ID} {_MOD} 4 = 3 AND e.id = {s}.{_ID} / 4"
         " LEFT JOIN claim ec ON ec.id = e.claim_id"
-        f" LEFT JOIN article a ON {s}.{_ID} % 4 = 0 AND a.id = {s}.{_ID} / 4"
-        f" LEFT JOIN source so ON {s}.{_ID} % 4 = 2 AND so.id = {s}.{_ID} / 4"
+        f" LEFT JOIN article a ON {s}.{_ID} {_MOD} 4 = 0 AND a.id = {s}.{_ID} / 4"
+        f" LEFT JOIN source so ON {s}.{_ID} {_MOD} 4 = 2 AND so.id = {s}.{_ID} / 4"
     )
 
 
 _ID = "{id}"  # replaced by the id column's name: rowid (SQLite) or id (PostgreSQL)
+_MOD = "{mod}"  # the modulo operator: % (SQLite), %% (psycopg2's escape for a literal %)
 _KIND_CODES = {"article": 0, "claim": 1, "source": 2, "evidence": 3}
 
 
@@ -129,7 +130,7 @@ def _conditions(flt: SearchFilter, mark: str, s: str) -> tuple[list[str], list[A
     where: list[str] = []
     params: list[Any] = []
     if flt.kind:
-        where.append(f"{s}.{_ID} % 4 = {mark}")
+        where.append(f"{s}.{_ID} {_MOD} 4 = {mark}")
         params.append(_KIND_CODES[flt.kind])
     if flt.status:
         where.append(f"COALESCE(c.status, ec.status) = {mark}")
@@ -177,7 +178,8 @@ def _joined(flt: SearchFilter, s: str) -> str:
 
 
 def _sql(text: str, id_column: str) -> str:
-    return text.replace(_ID, id_column)
+    mod = "%%" if id_column == "id" else "%"
+    return text.replace(_ID, id_column).replace(_MOD, mod)
 
 
 def _sqlite(flt: SearchFilter, page: int, per_page: int) -> tuple[list[tuple], int]:
