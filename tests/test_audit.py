@@ -3,6 +3,7 @@ database, hash-chained, verifiable in the app and outside it, and readable by ed
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import inspect
 import json
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import peewee
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from claims import audit, documents, extraction
 from claims import services as services_package
@@ -894,6 +897,44 @@ def test_event_times_have_one_canonical_form(raw, expected):
     assert audit.canonical_time(raw) == expected
 
 
+_TEXT = st.one_of(st.none(), st.text(st.characters(exclude_categories=("Cs",)), max_size=40))
+_NUMBER = st.one_of(st.none(), st.integers(min_value=-(2**63), max_value=2**63 - 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(_TEXT, min_size=8, max_size=8),
+    numbers=st.lists(_NUMBER, min_size=3, max_size=3),
+    at=st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2999, 12, 31)),
+)
+def test_an_events_hash_covers_exactly_its_canonical_json(texts, numbers, at):
+    # event_hash writes the canonical JSON out directly; it must be byte for byte what
+    # canonical_json makes of the same fields, or old chains would stop verifying.
+    action, name, after, before, entity_type, ip, parent_type, request_id = texts
+    fields = {
+        "at": at,
+        "actor_id": numbers[0],
+        "actor_name": name or "",
+        "action": action or "",
+        "entity_type": entity_type or "",
+        "entity_id": numbers[1],
+        "parent_type": parent_type,
+        "parent_id": numbers[2],
+        "before": before,
+        "after": after,
+        "ip": ip,
+        "request_id": request_id,
+        "prev_hash": audit.GENESIS_HASH,
+    }
+    content = {**fields, "v": 1, "at": audit.canonical_time(at)}
+    expected = hashlib.sha256(audit.canonical_json(content).encode("utf-8")).hexdigest()
+    assert audit.event_hash(**fields) == expected
+    # A value of another type (a bool where a number belongs) takes the general path.
+    assert audit.event_hash(**{**fields, "actor_id": True}) == hashlib.sha256(
+        audit.canonical_json({**content, "actor_id": True}).encode("utf-8")
+    ).hexdigest()
+
+
 def test_an_event_on_a_whole_second_verifies(app, system):
     with db.atomic():
         event = audit.record(system, "test.whole", "security", None, after={})
@@ -941,3 +982,209 @@ def test_event_times_never_go_backwards_and_date_filters_are_exact(app, system, 
     assert {e.action for e in audit.search(audit.EventFilter(until=later))} == {"test.a", "test.b"}
     assert audit.search(audit.EventFilter(until=first.at)) == []
     assert audit.verify().intact
+
+
+# Free text on the audit page: a trigram index (migration 0010) -------------------------------
+
+TEXT_MIGRATION = ROOT / "migrations" / "0010_audit_text_search.py"
+
+
+def _note(action: str, text: str, actor: str = "tester") -> None:
+    security.log_event(Actor(None, actor), action, details={"note": text})
+
+
+def _listed(client, query: str) -> list[str]:
+    """The actions of the events the audit page lists for a query string, top to bottom."""
+    import re
+
+    page = client.get("/audit/?" + query)
+    assert page.status_code == 200, page.text
+    return re.findall(r"<strong>([^<]+)</strong> on ", page.text)
+
+
+def _found(client, text: str, among: str = "") -> list[str]:
+    from urllib.parse import urlencode
+
+    return [a for a in _listed(client, urlencode({"q": text})) if a.startswith(among)]
+
+
+def test_audit_text_finds_a_rare_word_anywhere_in_any_case(app, editor_client):
+    _note("find.rare", "Reviewed by the Quixotic-Benslimane desk")
+    _note("find.other", "Reviewed by the Benslimane desk")
+    for i in range(60):  # newer than the rare one: more than a page of them
+        _note(f"fill.n{i:02d}", "routine check of the figures")
+    for text in ("Quixotic-Benslimane", "quixotic-benslimane", "XOTIC-BENS", "xotic-b", "uix"):
+        assert _found(editor_client, text) == ["find.rare"], text
+    assert _found(editor_client, "benslimane desk") == ["find.other", "find.rare"]
+    assert _found(editor_client, "Benslimane desk.") == []
+    assert _found(editor_client, "  quixotic  ") == ["find.rare"]
+    assert _found(editor_client, "no such words here") == []
+    # Actor names and actions are searched too.
+    _note("find.actor", "nothing special", actor="Zelda-Marsh")
+    assert _found(editor_client, "da-mar") == ["find.actor"]
+    assert _found(editor_client, "ND.ACT") == ["find.actor"]
+    fills = _found(editor_client, "routine check", among="fill.")
+    assert fills == [f"fill.n{i:02d}" for i in range(59, 9, -1)]  # newest first, one page
+
+
+LITERAL_NOTES = {
+    "lit.percent": "100% sure",
+    "lit.percent-decoy": "100 percent sure",
+    "lit.underscore": "snake_case",
+    "lit.underscore-decoy": "snakeXcase",
+    "lit.quote": 'say "hi" twice',
+    "lit.quote-decoy": "say hi twice",
+    "lit.star": "a*b*c",
+    "lit.star-decoy": "abc and a-b-c",
+    "lit.syntax": "NEAR(x y) AND col:z OR NOT ^w",
+    "lit.syntax-decoy": "x y z w",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0% s", {"lit.percent"}),
+        ("%", {"lit.percent"}),
+        ("0%", {"lit.percent"}),
+        ("e_c", {"lit.underscore"}),
+        ("_c", {"lit.underscore"}),
+        ("_", {"lit.underscore"}),
+        ('"hi', {"lit.quote"}),
+        ('"hi\\" twice', {"lit.quote"}),
+        ('hi" OR "x', set()),
+        ("a*b", {"lit.star"}),
+        ("*", {"lit.star"}),
+        ("b*", {"lit.star"}),
+        ("NEAR(x y) AND col:z", {"lit.syntax"}),
+        ("OR NOT ^w", {"lit.syntax"}),
+        (") OR (", set()),
+        ("y) AND", {"lit.syntax"}),
+    ],
+)
+def test_audit_text_takes_wildcards_quotes_and_operators_literally(
+    app, editor_client, text, expected
+):
+    for action, note in LITERAL_NOTES.items():
+        _note(action, note)
+    assert set(_found(editor_client, text, among="lit.")) == expected
+
+
+def test_audit_text_one_and_two_characters_still_match(app, editor_client):
+    _note("short.hit", "Qz and more")
+    _note("short.miss", "nothing here")
+    assert _found(editor_client, "qz", among="short.") == ["short.hit"]
+    assert _found(editor_client, "Q", among="short.") == ["short.hit"]
+    assert _found(editor_client, "ng", among="short.") == ["short.miss"]
+    assert _found(editor_client, "MO", among="short.") == ["short.hit"]
+    assert _found(editor_client, "zq", among="short.") == []
+
+
+def test_audit_text_combines_with_actor_action_and_pages(app, editor_client):
+    app.config["PAGE_SIZE"] = 3
+    for i in range(5):
+        _note(f"combo.a{i}", f"Shipment {i} through Zanzibar", actor="alice")
+        _note(f"other.b{i}", f"Shipment {i} through Zanzibar", actor="bob")
+        _note(f"combo.n{i}", f"Shipment {i} through Mombasa", actor="alice")
+    first = _listed(editor_client, "q=zanzibar&actor=alice")
+    assert first == ["combo.a4", "combo.a3", "combo.a2"]
+    page = editor_client.get("/audit/?q=zanzibar&actor=alice")
+    older = page.text.split("Older events")[0].rsplit('href="', 1)[1].split('"')[0]
+    assert "before=" in older and "q=zanzibar" in older
+    assert _listed(editor_client, older.split("?", 1)[1].replace("&amp;", "&")) == [
+        "combo.a1",
+        "combo.a0",
+    ]
+    assert _listed(editor_client, "q=ZANZIBAR&action=other") == ["other.b4", "other.b3", "other.b2"]
+    assert _listed(editor_client, "q=through+mombasa&actor=bob") == []
+    assert _listed(editor_client, "q=zanzibar&actor=alice&action=combo.n1") == []
+    assert _listed(editor_client, "q=nt 3&action=combo") == ["combo.n3", "combo.a3"]
+    body = editor_client.get("/api/audit?q=zanzibar&actor=bob&limit=2").json
+    assert [e["action"] for e in body["events"]] == ["other.b4", "other.b3"]
+    assert [e["action"] for e in editor_client.get(body["next"]).json["events"]] == [
+        "other.b2",
+        "other.b1",
+    ]
+
+
+def test_audit_text_gives_the_same_events_when_the_text_is_common(app, editor_client):
+    """Past 10,000 candidates, the page reads the trail newest first instead: same answer."""
+    if is_postgres_run():
+        pytest.skip("the candidate count only decides the plan on SQLite")
+    _note("many.hit", "Shipment through Zanzibar")
+    _note("many.miss", "Shipment through Mombasa")
+    for i in range(60):
+        _note(f"fill.n{i:02d}", "routine check")
+    before = (_found(editor_client, "zanzibar"), _found(editor_client, "hrough zan"))
+    assert before == (["many.hit"], ["many.hit"])
+    # Index entries for events the trail does not hold (as many as a busy trail would have).
+    db.execute_sql(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001) "
+        "INSERT INTO audit_text (rowid, after) SELECT 1000000000 + i, 'Zanzibar' FROM n"
+    )
+    assert (_found(editor_client, "zanzibar"), _found(editor_client, "hrough zan")) == before
+
+
+def test_audit_text_uses_the_trigram_index(app, editor_client, monkeypatch):
+    _note("plan.hit", "Shipment through Zanzibar")
+    statements: list[tuple[str, tuple]] = []
+    execute = db.obj.execute_sql
+
+    def spy(sql, params=None, *args, **kwargs):
+        statements.append((sql, tuple(params or ())))
+        return execute(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", spy)
+    assert _found(editor_client, "zanzibar") == ["plan.hit"]
+    monkeypatch.undo()
+    (sql, params), *_ = [s for s in statements if 'FROM "audit_event"' in s[0]]
+    if is_postgres_run():
+        (definition,) = db.execute_sql(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'audit_event_text_trgm'"
+        ).fetchone()
+        assert "gin_trgm_ops" in definition and "lower(" in definition
+        with db.atomic():
+            # A handful of rows: without these, any plan reads them all.
+            db.execute_sql("SET LOCAL enable_seqscan = off")
+            db.execute_sql("SET LOCAL enable_indexscan = off")
+            plan = "\n".join(r[0] for r in db.execute_sql("EXPLAIN " + sql, params))
+        assert "Bitmap Index Scan on audit_event_text_trgm" in plan, plan
+    else:
+        plan = "\n".join(r[-1] for r in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+        assert "SCAN audit_text VIRTUAL TABLE INDEX 0:M" in plan, plan
+        assert "SEARCH t1 USING INTEGER PRIMARY KEY" in plan, plan
+        assert "SCAN t1" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_audit_text_migration_indexes_existing_events_and_reverts(app, editor_client):
+    import importlib.util
+
+    _note("old.hit", "Shipment through Zanzibar")
+    spec = importlib.util.spec_from_file_location("audit_text_migration", TEXT_MIGRATION)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with db.atomic():
+        migration.down(None, db.obj)
+    _note("mid.hit", "Shipment through Zanzibar")
+    with db.atomic():
+        migration.up(None, db.obj)  # indexes the events written before it
+    _note("new.hit", "Shipment through Zanzibar")
+    assert _found(editor_client, "zanzibar") == ["new.hit", "mid.hit", "old.hit"]
+    assert _found(editor_client, "ipment through zan") == ["new.hit", "mid.hit", "old.hit"]
+
+
+def test_audit_text_follows_an_administrators_edit_of_the_trail(app, editor_client):
+    for name in ("Aardvark", "Badger", "Caracal"):
+        _note(f"edit.{name.lower()}", f"Spotted a {name}")
+    badger = AuditEvent.get(AuditEvent.action == "edit.badger")
+    caracal = AuditEvent.get(AuditEvent.action == "edit.caracal")
+    _without_trigger(
+        f'UPDATE audit_event SET after = \'{{"note":"Spotted a Walrus"}}\' WHERE id = {badger.id}'
+    )
+    _without_trigger(f"DELETE FROM audit_event WHERE id = {caracal.id}")
+    assert _found(editor_client, "walrus") == ["edit.badger"]
+    assert _found(editor_client, "badger") == ["edit.badger"]  # its action still says so
+    assert _found(editor_client, "a Badger") == []
+    assert _found(editor_client, "caracal") == []
+    assert _found(editor_client, "spotted a", among="edit.") == ["edit.badger", "edit.aardvark"]

@@ -34,6 +34,9 @@ def test_migrations_build_exactly_the_models(tmp_path):
         applied = upgrade()
         assert applied == [m.name for m in migration_status()]
         diff = diff_models(database, MODELS)
+        # PostgreSQL's trigram index of the trail (migration 0010) is derived: no model has it.
+        derived = [i for i in diff.drop_indexes if i.name == "audit_event_text_trgm"]
+        diff = diff._replace(drop_indexes=[i for i in diff.drop_indexes if i not in derived])
         assert not diff, f"migrations and models differ:\n{diff}"
         assert upgrade() == []  # idempotent
 
