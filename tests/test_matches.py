@@ -115,3 +115,16 @@ def test_a_claim_cannot_match_itself_or_a_missing_claim(app, reviewer, reviewer_
     )
     assert missing.status_code == 404
     assert ClaimMatch.select().count() == 0
+
+
+def test_a_common_term_counts_only_its_newest_claims_and_rare_terms_still_match(
+    app, reviewer, monkeypatch
+):
+    # Blocking reads at most TERM_POSTINGS claims per term (the newest), never the new claim's
+    # own article: a term shared by many claims cannot crowd out a rarer one.
+    monkeypatch.setattr(matches, "TERM_POSTINGS", 1)
+    checked = claim_in(factories.article(reviewer, FIRST), "ATMOS")
+    for n in range(4):  # newer claims sharing only the common words
+        factories.article(reviewer, f"Morocco said the ministry will publish report {n} soon.")
+    fresh = claim_in(factories.article(reviewer, PARAPHRASE), "ATMOS")
+    assert checked.id in [m.other.id for m in matches.matches_of(fresh.id)]

@@ -13,11 +13,9 @@ evidence (read, never copied) on the claim's page.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
-
-import peewee
+from typing import Any
 
 from claims import audit, matching
 from claims.audit import Actor
@@ -37,6 +35,10 @@ from claims.models import (
 
 CANDIDATES = 30  # claims scored per new claim: those sharing the most blocking terms
 SUGGESTIONS = 5  # kept per claim
+# A blocking term shared by very many claims ("morocco") says little: only its most recent
+# claims are counted. Without a cap, a claim's candidates were counted over every claim sharing
+# a common term (110 ms per new claim at 100,000 claims; 3 s to import an article).
+TERM_POSTINGS = 1000
 
 
 def _text(claim: Claim, quantities: Sequence[Quantity]) -> matching.ClaimText:
@@ -83,24 +85,24 @@ def _suggest(claim: Claim, found: Any, known: dict[int, Any]) -> None:
     terms = sorted(matching.blocking_terms(found))
     if not terms:
         return
-    shared = peewee.fn.COUNT(ClaimTerm.id)
-    candidates = [
-        int(cid)
-        for cid, _ in cast(
-            Iterable[tuple[int, int]],
-            ClaimTerm.select(ClaimTerm.claim, shared)
-            .join(Claim)
-            .where(
-                ClaimTerm.term.in_([t[:64] for t in terms])
-                & (Claim.article != claim.article_id)
-                & (Claim.status != "dismissed")
-            )
-            .group_by(ClaimTerm.claim)
-            .order_by(shared.desc(), ClaimTerm.claim.desc())
-            .limit(CANDIDATES)
-            .tuples(),
-        )
-    ]
+    # Each term's most recent claims (index claim_term(term, claim_id), read backwards), counted
+    # together: the other articles' claims sharing the most terms.
+    mark = db.param
+    arm = (
+        f"SELECT * FROM (SELECT claim_id FROM claim_term WHERE term = {mark}"  # noqa: S608
+        f" AND claim_id NOT IN (SELECT id FROM claim WHERE article_id = {mark})"
+        f" ORDER BY claim_id DESC LIMIT {TERM_POSTINGS}) AS term_claims"
+    )
+    postings = " UNION ALL ".join([arm] * len(terms))
+    sql = (
+        f"SELECT p.claim_id, COUNT(*) AS shared FROM ({postings}) AS p"  # noqa: S608
+        " JOIN claim c ON c.id = p.claim_id"
+        f" WHERE c.article_id <> {mark} AND c.status <> 'dismissed'"
+        f" GROUP BY p.claim_id ORDER BY shared DESC, p.claim_id DESC LIMIT {CANDIDATES}"
+    )
+    params = [value for t in terms for value in (t[:64], claim.article_id)]
+    rows = db.execute_sql(sql, [*params, claim.article_id]).fetchall()
+    candidates = [int(cid) for cid, _ in rows]
     if not candidates:
         return
     missing = [c for c in candidates if c not in known]
