@@ -132,21 +132,22 @@ def _conditions(flt: SearchFilter, mark: str, s: str) -> tuple[list[str], list[A
     if flt.kind:
         where.append(f"{s}.{_ID} {_MOD} 4 = {mark}")
         params.append(_KIND_CODES[flt.kind])
-    if flt.status:
-        where.append(f"COALESCE(c.status, ec.status) = {mark}")
-        params.append(flt.status)
-    if flt.rating:
-        where.append(
-            "EXISTS (SELECT 1 FROM verdict v JOIN rating r ON r.id = v.rating_id "  # noqa: S608
-            f"WHERE v.claim_id = COALESCE(c.id, ec.id) AND v.current AND r.slug = {mark})"
-        )
-        params.append(flt.rating)
-    if flt.article_id:
-        where.append(f"(a.id = {mark} OR c.article_id = {mark} OR ec.article_id = {mark})")
-        params.extend([flt.article_id] * 3)
-    if flt.reviewer_id:
-        where.append(f"COALESCE(c.assignee_id, ec.assignee_id) = {mark}")
-        params.append(flt.reviewer_id)
+    if flt.reviewer_id or flt.article_id:
+        where_sets, set_params = _in_claim_sets(flt, mark, s)
+        where.append(where_sets)
+        params.extend(set_params)
+    else:
+        # Broad filters (a status, a rating: tens of thousands of claims) on the joined
+        # records: the scan stops once a page and the count are full.
+        if flt.status:
+            where.append(f"COALESCE(c.status, ec.status) = {mark}")
+            params.append(flt.status)
+        if flt.rating:
+            where.append(
+                "EXISTS (SELECT 1 FROM verdict v JOIN rating r ON r.id = v.rating_id "  # noqa: S608
+                f"WHERE v.claim_id = COALESCE(c.id, ec.id) AND v.current AND r.slug = {mark})"
+            )
+            params.append(flt.rating)
     changed = "COALESCE(c.updated_at, e.updated_at, a.updated_at, so.updated_at)"
     if flt.since:
         where.append(f"{changed} >= {mark}")
@@ -155,6 +156,44 @@ def _conditions(flt: SearchFilter, mark: str, s: str) -> tuple[list[str], list[A
         where.append(f"{changed} < {mark}")
         params.append(datetime.combine(flt.until + timedelta(days=1), time.min))
     return where, params
+
+
+def _in_claim_sets(flt: SearchFilter, mark: str, s: str) -> tuple[str, list[Any]]:
+    """A reviewer's or an article's claims (and their evidence), narrowed by the other filters,
+    as sets each match's id is tested against: made once from the index on claim(assignee_id)
+    or claim(article_id), where joining every match of a common word to its record took
+    60-90 ms on the benchmark's corpus."""
+    on_claim: list[str] = []
+    values: list[Any] = []
+    if flt.reviewer_id:
+        on_claim.append(f"fc.assignee_id = {mark}")
+        values.append(flt.reviewer_id)
+    if flt.article_id:
+        on_claim.append(f"fc.article_id = {mark}")
+        values.append(flt.article_id)
+    if flt.status:
+        on_claim.append(f"fc.status = {mark}")
+        values.append(flt.status)
+    if flt.rating:
+        on_claim.append(
+            "EXISTS (SELECT 1 FROM verdict v JOIN rating r ON r.id = v.rating_id "  # noqa: S608
+            f"WHERE v.claim_id = fc.id AND v.current AND r.slug = {mark})"
+        )
+        values.append(flt.rating)
+    passing = " AND ".join(on_claim)
+    row_id = f"{s}.{_ID}"
+    either = (
+        f"({row_id} {_MOD} 4 = 1 AND {row_id} / 4 IN "  # noqa: S608
+        f"(SELECT fc.id FROM claim fc WHERE {passing}))"
+        f" OR ({row_id} {_MOD} 4 = 3 AND {row_id} / 4 IN (SELECT fe.id FROM evidence fe"
+        f" JOIN claim fc ON fc.id = fe.claim_id WHERE {passing}))"
+    )
+    values = [*values, *values]
+    if flt.article_id and not (flt.status or flt.rating or flt.reviewer_id):
+        # The article itself is a result of an article filter, not of the others.
+        either += f" OR ({row_id} {_MOD} 4 = 0 AND {row_id} / 4 = {mark})"
+        values.append(flt.article_id)
+    return f"({either})", values
 
 
 def search(flt: SearchFilter, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
@@ -171,10 +210,11 @@ def search(flt: SearchFilter, page: int = 1, per_page: int = PER_PAGE) -> Search
 
 
 def _joined(flt: SearchFilter, s: str) -> str:
-    """The joins the filters need ("" when none but the kind is set: 28,000 matches of one
-    common word each joined to five tables was most of a search's time)."""
-    needed = flt.status or flt.rating or flt.article_id or flt.reviewer_id or flt.since or flt.until
-    return _joins(s) if needed else ""
+    """The joins the filters need ("" for none but the kind, or a reviewer's or an article's
+    claims, tested as sets): joining 28,000 matches of one common word to five tables was
+    most of a search's time."""
+    broad = (flt.status or flt.rating) and not (flt.reviewer_id or flt.article_id)
+    return _joins(s) if broad or flt.since or flt.until else ""
 
 
 def _sql(text: str, id_column: str) -> str:
