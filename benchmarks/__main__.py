@@ -548,28 +548,36 @@ def prepare(scale: float, reuse: bool) -> tuple[corpus.Corpus, list[Figure]]:
     return built, [Figure("corpus build: wall time", wall, "s", None)]
 
 
+SECTIONS = ("extraction", "import", "verify", "pages", "exports", "load")
+
+
 def run(args: argparse.Namespace, url: str, tmp: Path) -> list[Figure]:
     app = create_app(settings.overrides(url))
     serving.settle_heap()  # as a gunicorn worker does once it has loaded the app
+    only = set(args.only)
     log(f"building the corpus at scale {args.scale} in {describe_url(url)}")
-    figures: list[Figure] = measure_extraction()
+    figures: list[Figure] = measure_extraction() if "extraction" in only else []
     with connection():
         upgrade()
         built, build_figures = prepare(args.scale, args.reuse)
         figures += build_figures
         rec = records(built, app)
-        figures += measure_import(rec.reviewer)
-        events = AuditEvent.select().count()
-        elapsed, report = measure("audit verify", audit.verify)
-        if not report.intact:
-            raise SystemExit(f"audit verify: {report}")
-        figures.append(
-            Figure(f"audit verify ({events:,} events)", elapsed, "s", 15 * events / 1_000_000)
-        )
-        log("  pages, in process")
-        figures += measure_pages(app, rec)
-    figures += measure_exports(url, tmp, built.published)
-    if args.load_seconds > 0:
+        if "import" in only:
+            figures += measure_import(rec.reviewer)
+        if "verify" in only:
+            events = AuditEvent.select().count()
+            elapsed, report = measure("audit verify", audit.verify)
+            if not report.intact:
+                raise SystemExit(f"audit verify: {report}")
+            figures.append(
+                Figure(f"audit verify ({events:,} events)", elapsed, "s", 15 * events / 1_000_000)
+            )
+        if "pages" in only:
+            log("  pages, in process")
+            figures += measure_pages(app, rec)
+    if "exports" in only:
+        figures += measure_exports(url, tmp, built.published)
+    if "load" in only and args.load_seconds > 0:
         figures += measure_load(url, rec, args, tmp)
     return figures
 
@@ -626,9 +634,18 @@ def main(argv: list[str] | None = None) -> int:
         default=30,
         help="length of the mixed load run (the two claim-page runs take half); 0 skips it",
     )
+    parser.add_argument(
+        "--only",
+        type=lambda text: [part.strip() for part in text.split(",") if part.strip()],
+        default=list(SECTIONS),
+        help=f"measure only these, comma-separated: {', '.join(SECTIONS)} (default: all)",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--clients", type=int, default=8, help="concurrent load clients")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.only) - set(SECTIONS))
+    if unknown:
+        parser.error(f"--only: no such measurement: {', '.join(unknown)}")
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="claims-benchmark-") as tmp:
