@@ -39,7 +39,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if isinstance(hosts, str):
         app.config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()] or None
 
-    bind(open_database(app.config["DATABASE_URL"], busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"]))
+    bind(
+        open_database(
+            app.config["DATABASE_URL"],
+            busy_timeout=float(app.config["SQLITE_BUSY_TIMEOUT"]),
+            pool_size=int(app.config["DATABASE_POOL_SIZE"]),
+        )
+    )
     if int(app.config["TRUSTED_PROXIES"]) > 0:
         proxies = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

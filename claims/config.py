@@ -23,6 +23,8 @@ class Defaults:
     ENV = "development"
     # peewee db_url, e.g. postgresql://user:pass@host/db; empty means instance/claims.db (SQLite).
     DATABASE_URL = ""
+    # Connections each app process keeps open for its requests (0: one connection per request).
+    DATABASE_POOL_SIZE = 10
     # Seconds SQLite waits on a locked database before giving up.
     SQLITE_BUSY_TIMEOUT = 5.0
     # Signs sessions and CSRF tokens; outside production, generated into the instance folder.
@@ -33,6 +35,9 @@ class Defaults:
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     # ...and after this long in any case.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The idle limit is checked on the server (claims/views/access.py), which rewrites the cookie
+    # at most once a minute; re-signing it on every response bought nothing.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # A signed-in token older than this cannot submit forms.

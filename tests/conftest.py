@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from claims import create_app
 from claims.audit import Actor
-from claims.db import bind, db, open_database, upgrade
+from claims.db import bind, db, open_database, release_connections, upgrade
 from claims.models import MODELS
 from tests import factories
 
@@ -114,6 +114,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     yield application
     if not db.is_closed():
         db.close()
+    release_connections(in_use=True)
 
 
 @pytest.fixture

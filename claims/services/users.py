@@ -12,7 +12,7 @@ import peewee
 
 from claims import audit, logs, passwords
 from claims.audit import Actor
-from claims.db import db, utcnow
+from claims.db import Prepared, db, utcnow
 from claims.errors import (
     AuthenticationError,
     ConflictError,
@@ -219,12 +219,16 @@ def end_sessions(actor: Actor, user: User, action: str = "user.logout") -> User:
     return _update(actor, user, action, True)
 
 
+# Read on every signed-in request.
+_SESSION_USER = Prepared(lambda: User.select().where(User.id == 0))
+
+
 def load_session_user(identity: str) -> User | None:
     """Return the active user a session identity ("id:generation") still stands for, or None."""
     user_id, _, generation = identity.partition(":")
     if not (user_id.isdigit() and generation.isdigit()):
         return None
-    user = User.get_or_none(User.id == int(user_id))
+    user = next(iter(User.raw(_SESSION_USER.sql(), int(user_id))), None)
     if user is None or not user.active or user.session_generation != int(generation):
         return None
     return user
