@@ -151,6 +151,8 @@ def test_editor_reads_the_audit_trail_and_a_field_diff(app, live_server, page, r
     assert page.get_by_text("article.import").first.is_visible()
     page.get_by_label("Action").fill("user.role")
     page.get_by_role("button", name="Filter").click()
+    # count() does not wait: on a busy machine it could read the page before the filtered one.
+    page.wait_for_url("**action=user.role**")
     events = page.get_by_role("list", name="Events").locator("li")
     assert events.count() == 1
     events.first.locator("summary").click()
