@@ -14,9 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from claims.db import db, is_postgres, utcnow
+import peewee
+
+from claims.db import Prepared, db, is_postgres, utcnow
 from claims.errors import NotFoundError, ValidationError
 from claims.models import AuditEvent
+from claims.pagecache import Change
 from claims.text import one_line
 
 GENESIS_HASH = "0" * 64
@@ -568,9 +571,16 @@ def history(entity_type: str, entity_id: int, limit: int = 100) -> Timeline:
     """A record's own timeline, with the events of what belongs to it (a claim's verdicts, an
     article's claims): the newest `limit`, oldest first, and the total."""
     flt = EventFilter(entity_type=entity_type, entity_id=entity_id)
-    newest = search(flt, limit=limit)
-    total = len(newest) if len(newest) < limit else _filtered(flt).count()
-    return Timeline(newest[::-1], total)
+    # The total comes with the rows (a window over every match): one query however long the
+    # history, cut or not.
+    rows = list(
+        _filtered(flt)
+        .select_extend(peewee.fn.COUNT(peewee.SQL("*")).over().alias("total"))
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
+    total = int(getattr(rows[0], "total", 0)) if rows else 0
+    return Timeline(rows[::-1], total)
 
 
 # Kept in the record (and its hash) but not shown in the readable diff.
@@ -606,3 +616,36 @@ def read_export(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
     for line in lines:
         if line.strip():
             yield json.loads(line)
+
+
+def last_event_id() -> int:
+    """The id of the newest event (0 for an empty trail)."""
+    return int(_LAST_EVENT.execute().fetchone()[0] or 0)
+
+
+def changes_since(after_id: int, limit: int) -> list[Change] | None:
+    """What the events after `after_id` changed, oldest first; None when there are more than
+    `limit` of them (whoever asks then treats everything as changed)."""
+    rows = _CHANGES.execute(after_id, limit + 1).fetchall()
+    if len(rows) > limit:
+        return None
+    return [Change(*row) for row in rows]
+
+
+# Asked on every view of a remembered page (claims/views/pages.py).
+_LAST_EVENT = Prepared(lambda: AuditEvent.select(peewee.fn.MAX(AuditEvent.id)))
+_CHANGES = Prepared(
+    lambda: (
+        AuditEvent.select(
+            AuditEvent.id,
+            AuditEvent.action,
+            AuditEvent.entity_type,
+            AuditEvent.entity_id,
+            AuditEvent.parent_type,
+            AuditEvent.parent_id,
+        )
+        .where(AuditEvent.id > 0)
+        .order_by(AuditEvent.id)
+        .limit(1)
+    )
+)

@@ -25,6 +25,9 @@ class Defaults:
     DATABASE_URL = ""
     # Connections each app process keeps open for its requests (0: one connection per request).
     DATABASE_POOL_SIZE = 10
+    # Bytes of rendered claim and article pages each app process keeps to serve again while
+    # nothing they show has changed (claims/pagecache.py); 0 turns it off.
+    PAGE_CACHE_BYTES = 32 * 1024 * 1024
     # Seconds SQLite waits on a locked database before giving up.
     SQLITE_BUSY_TIMEOUT = 5.0
     # Signs sessions and CSRF tokens; outside production, generated into the instance folder.

@@ -9,6 +9,7 @@ import pytest
 
 from claims.models import Article, AuditEvent, Claim, Quantity
 from claims.services import claims as claim_service
+from claims.views.articles import TIMELINE_LENGTH
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
 
@@ -207,8 +208,9 @@ def test_timelines_say_when_they_are_cut(app, editor_client, reviewer):
         )
         .count()
     )
-    assert total > 100
-    assert f"The latest 100 of {total} events" in page
+    assert total > TIMELINE_LENGTH
+    assert f"The latest {TIMELINE_LENGTH} of {total} events" in page
+    assert f"{total - TIMELINE_LENGTH} older in the audit trail" in page
 
 
 def test_the_diff_reads_as_words(app, editor_client, article_with_claim):

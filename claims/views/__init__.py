@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
         claims,
         dashboard,
         errors,
+        pages,
         people,
         public,
         ratings,
@@ -60,6 +61,7 @@ def register(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     access.init_app(app)
+    pages.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     for module in (

@@ -33,12 +33,15 @@ from claims.forms import (
     carry_version,
 )
 from claims.models import Article
+from claims.pagecache import Dependencies
 from claims.services import articles, claims, revisions
+from claims.views import pages
 from claims.views.access import allow, current_actor
 from claims.views.errors import record_denial
 
 bp = Blueprint("articles", __name__, url_prefix="/articles")
-TIMELINE_LENGTH = 100
+# Events shown on a record's page (most recent first); the rest are a link to the audit trail.
+TIMELINE_LENGTH = 30
 
 
 def form_error(form: object, exc: ClaimsError) -> None:
@@ -130,10 +133,32 @@ def _article_page(
     revision_form: RevisionForm | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
+    return (
+        _render(
+            article,
+            Dependencies(),
+            add_form=add_form,
+            merge_form=merge_form,
+            revision_form=revision_form,
+        ),
+        status,
+    )
+
+
+def _render(
+    article: Article,
+    dependencies: Dependencies,
+    *,
+    add_form: ClaimAddForm | None = None,
+    merge_form: MergeForm | None = None,
+    revision_form: RevisionForm | None = None,
+) -> str:
+    """Draw the article's page, noting in `dependencies` every record it shows (events on its
+    claims name the article as their parent; their evidence and verdicts name the claim)."""
     order = request.args.get("order", "position")
     if order not in ("position", "score"):
         abort(400)
-    claim_list = claims.article_claims(article.id, order)
+    claim_list = claims.article_claims(article.id, order, brief=True)
     current = [c for c in claim_list if c.revision == article.current_revision]
     spans = [(c.id, c.start, c.end) for c in current if c.status != "dismissed"]
     offered: list[revisions.NewClaim] = []
@@ -148,25 +173,26 @@ def _article_page(
     history = None
     if current_user.has_role("editor"):
         history = audit.history("article", article.id, limit=TIMELINE_LENGTH)
-    return (
-        render_template(
-            "articles/show.html",
-            article=article,
-            claims=claim_list,
-            by_id={c.id: c for c in claim_list},
-            paragraphs=segments(article.text, spans),
-            order=order,
-            history=history,
-            add_form=add_form or ClaimAddForm(formdata=None),
-            merge_form=merge_form or MergeForm(formdata=None),
-            progress=claims.progress(claim_list),
-            revisions=revisions.revisions_of(article.id),
-            offered=offered,
-            outcomes=outcomes,
-            revision_form=revision_form or RevisionForm(formdata=None),
-            refetch_form=ConfirmForm(formdata=None),
-        ),
-        status,
+    listed_revisions = revisions.revisions_of(article.id)
+    dependencies.add("article", [article.id])
+    dependencies.add("claim", [c.id for c in claim_list])
+    dependencies.add("user", [r.created_by_id for r in listed_revisions])
+    return render_template(
+        "articles/show.html",
+        article=article,
+        claims=claim_list,
+        by_id={c.id: c for c in claim_list},
+        paragraphs=segments(article.text, spans),
+        order=order,
+        history=history,
+        add_form=add_form or ClaimAddForm(formdata=None),
+        merge_form=merge_form or MergeForm(formdata=None),
+        progress=claims.progress(claim_list),
+        revisions=listed_revisions,
+        offered=offered,
+        outcomes=outcomes,
+        revision_form=revision_form or RevisionForm(formdata=None),
+        refetch_form=ConfirmForm(formdata=None),
     )
 
 
@@ -264,7 +290,10 @@ def _flash_revision(result: revisions.RevisionResult) -> None:
 @bp.route("/<id:article_id>")
 @allow("reviewer")
 def show(article_id: int) -> ResponseReturnValue:
-    return _article_page(articles.get_article(article_id))
+    return pages.remembered(
+        "articles.show",
+        lambda dependencies: _render(articles.get_article(article_id), dependencies),
+    )
 
 
 @bp.route("/<id:article_id>/claims", methods=["POST"])

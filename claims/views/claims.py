@@ -39,6 +39,7 @@ from claims.forms import (
     carry_version,
 )
 from claims.models import Claim, Evidence
+from claims.pagecache import Dependencies
 from claims.services import (
     claims,
     evidence,
@@ -49,6 +50,7 @@ from claims.services import (
     verdicts,
 )
 from claims.services.sources import Provenance
+from claims.views import pages
 from claims.views.access import allow, current_actor
 from claims.views.articles import TIMELINE_LENGTH, form_error, short
 
@@ -154,6 +156,17 @@ def _page(
 ) -> ResponseReturnValue:
     """The claim's page; `forms` holds the submitted form (as typed) in its slot, every other
     form is fresh."""
+    return _render(claim, Dependencies(), conflict=conflict, **forms), status
+
+
+def _render(
+    claim: Claim,
+    dependencies: Dependencies,
+    *,
+    conflict: Claim | None = None,
+    **forms: Any,
+) -> str:
+    """Draw the claim's page, noting in `dependencies` every record it shows."""
     defaults: dict[str, Callable[[], Any]] = {
         "edit_form": lambda: _versioned(ClaimEditForm, claim, obj=claim),
         "dismiss_form": lambda: _versioned(DismissForm, claim),
@@ -196,45 +209,81 @@ def _page(
             publication = publishing.claim_entry(claim.id, publisher(current_app.config))
         except ClaimsError as exc:
             publication_error = exc.message
-    return (
-        render_template(
-            "claims/show.html",
-            claim=claim,
-            quantities=figures,
-            number_checks=evidence.number_checks(items, figures),
-            matched=matches.matches_of(claim.id),
-            linked=matches.linked_evidence(claim.id),
-            match_form=ConfirmForm(formdata=None),
-            independent=independent,
-            history=history,
-            conflict=conflict,
-            evidence_groups=evidence.by_stance(items),
-            evidence_count=len(items),
-            evidence_by_id={e.id: e for e in items},
-            latest=prov.latest,
-            provenance=prov,
-            graph_layout=provenance_layout(claim, prov) if prov.sources else None,
-            picker=sources.recent_sources(),
-            moves={m.name for m in workflow.allowed(claim.status, facts)},
-            facts=facts,
-            verdicts=history_of_verdicts,
-            pending=next((v for v in history_of_verdicts if v.state == "proposed"), None),
-            current=current,
-            publication=publication,
-            publication_error=publication_error,
-            support=support,
-            scale=verdicts.ratings(),
-            moved=revisions.latest_outcome(claim),
-            **forms,
-        ),
-        status,
+    matched = matches.matches_of(claim.id)
+    linked = matches.linked_evidence(claim.id)
+    picker = sources.recent_sources()
+    scale = verdicts.ratings()
+    listed = [choice for choice, _ in forms["assign_form"].assignee.choices if choice]
+    _depend(dependencies, claim, items, prov, history_of_verdicts, matched, linked, picker)
+    dependencies.add("user", listed)
+    return render_template(
+        "claims/show.html",
+        claim=claim,
+        quantities=figures,
+        number_checks=evidence.number_checks(items, figures),
+        matched=matched,
+        linked=linked,
+        match_form=ConfirmForm(formdata=None),
+        independent=independent,
+        history=history,
+        conflict=conflict,
+        evidence_groups=evidence.by_stance(items),
+        evidence_count=len(items),
+        evidence_by_id={e.id: e for e in items},
+        latest=prov.latest,
+        provenance=prov,
+        graph_layout=provenance_layout(claim, prov) if prov.sources else None,
+        picker=picker,
+        moves={m.name for m in workflow.allowed(claim.status, facts)},
+        facts=facts,
+        verdicts=history_of_verdicts,
+        pending=next((v for v in history_of_verdicts if v.state == "proposed"), None),
+        current=current,
+        publication=publication,
+        publication_error=publication_error,
+        support=support,
+        scale=scale,
+        moved=revisions.latest_outcome(claim),
+        **forms,
     )
+
+
+def _depend(
+    dependencies: Dependencies,
+    claim: Claim,
+    items: list[Evidence],
+    prov: Provenance,
+    history_of_verdicts: list[Any],
+    matched: list[matches.Listed],
+    linked: list[Evidence],
+    picker: list[Any],
+) -> None:
+    """What the claim's page shows, for the page memory (claims/views/pages.py). Events on a
+    claim's evidence, verdicts and match decisions name the claim as their parent, and events on
+    snapshots and citations name their source."""
+    dependencies.add("claim", [claim.id])
+    dependencies.add("article", [claim.article_id])
+    dependencies.add("evidence", [e.id for e in items] + [e.id for e in linked])
+    dependencies.add("claim", [m.other.id for m in matched] + [e.claim_id for e in linked])
+    dependencies.add("article", [m.other.article_id for m in matched])
+    dependencies.add("source", [*prov.sources, *(s.id for s in picker)])
+    dependencies.add("verdict", [v.id for v in history_of_verdicts])
+    people = [claim.assignee_id, claim.dismissed_by_id]
+    people += [e.created_by_id for e in items]
+    people += [u for v in history_of_verdicts for u in (v.author_id, v.approver_id)]
+    dependencies.add("user", people)
+    # Read wholesale: the rating scale; the accounts an editor may assign (any new or
+    # reactivated one joins the list); the newest sources offered by the picker.
+    dependencies.types.add("rating")
+    dependencies.actions.update({"user.create", "user.activate", "source.create"})
 
 
 @bp.route("/<id:claim_id>")
 @allow("reviewer")
 def show(claim_id: int) -> ResponseReturnValue:
-    return _page(claims.get_claim(claim_id))
+    return pages.remembered(
+        "claims.show", lambda dependencies: _render(claims.get_claim(claim_id), dependencies)
+    )
 
 
 FormSlot = Any

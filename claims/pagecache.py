@@ -1,0 +1,126 @@
+"""Rendered pages remembered between requests, each until a change touches what it shows.
+
+A page is kept with what it was made from (its dependencies) and the id of the newest audit
+event when its making began. Every change to the tracker writes audit events naming the record
+it changed and that record's parent, in the change's own transaction, and event ids become
+visible in order (SQLite has one writer at a time; on PostgreSQL appends hold a lock until they
+commit). So before a page is served again, the events since then are read and the page is kept
+when none of them names one of its records, a record type it reads wholesale (the rating
+scale), or an action that reaches beyond its record (a new claim brings "checked before?"
+suggestions to others).
+
+Pure: no Flask, no database; the caller reads the events and says who is asking.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an audit event says was changed."""
+
+    id: int
+    action: str
+    entity_type: str
+    entity_id: int | None
+    parent_type: str | None
+    parent_id: int | None
+
+
+@dataclass
+class Dependencies:
+    """What a page shows: records by (type, id), whole record types, and actions whose events
+    change it whatever record they name."""
+
+    records: set[tuple[str, int]] = field(default_factory=set)
+    types: set[str] = field(default_factory=set)
+    actions: set[str] = field(default_factory=set)
+
+    def add(self, kind: str, ids: Iterable[int | None]) -> None:
+        """Depend on these records of one type (None is skipped)."""
+        self.records.update((kind, i) for i in ids if i is not None)
+
+    def touched_by(self, change: Change) -> bool:
+        """Tell whether this change may alter the page."""
+        return (
+            change.entity_type in self.types
+            or change.action in self.actions
+            or (change.entity_type, change.entity_id) in self.records
+            or (change.parent_type, change.parent_id) in self.records
+        )
+
+
+@dataclass
+class Entry:
+    """One remembered page."""
+
+    body: str
+    dependencies: Dependencies
+    checked: int  # the newest event id known not to touch it
+
+
+class PageCache:
+    """Remembered pages, least recently used dropped first beyond `max_bytes` of text."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()  # the development server answers from several threads
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable) -> Entry | None:
+        """The page remembered under `key`, if any (not yet checked against changes)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: Hashable, body: str, dependencies: Dependencies, checked: int) -> None:
+        """Remember a page made from data no older than event `checked`."""
+        if len(body) > self.max_bytes // 4:
+            return  # one page should not push out all the others
+        with self._lock:
+            self._drop(key)
+            self._entries[key] = Entry(body, dependencies, checked)
+            self._size += len(body)
+            while self._size > self.max_bytes and self._entries:
+                self._drop(next(iter(self._entries)))
+
+    def discard(self, key: Hashable) -> None:
+        """Forget one page."""
+        with self._lock:
+            self._drop(key)
+
+    def clear(self) -> None:
+        """Forget every page."""
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def _drop(self, key: Hashable) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._size -= len(entry.body)
+
+
+def still_valid(entry: Entry, changes: list[Change] | None) -> bool:
+    """Tell whether a page survives the changes made since it was checked (None: too many
+    changes to look at, so it does not); on success the entry is marked checked up to them."""
+    if changes is None:
+        return False
+    if any(entry.dependencies.touched_by(change) for change in changes):
+        return False
+    if changes:
+        entry.checked = max(entry.checked, changes[-1].id)
+    return True

@@ -1,0 +1,69 @@
+"""Large pages (a claim, an article) served again from memory while nothing they show has
+changed: claims/pagecache.py keeps them, the audit trail says what changed since.
+
+A remembered page belongs to one user with one role and one address (query included). What
+differs from one request to the next is left out of it: a page is neither remembered nor
+served from memory while flash messages wait to be shown, and the CSRF token (one per request)
+is rendered as a placeholder and put in on the way out.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from claims import audit
+from claims.pagecache import Dependencies, PageCache, still_valid
+
+# Past this many changes since a page was checked, it is drawn again rather than compared.
+CHANGES_READ = 500
+_EXTENSION = "claims_pages"
+# Unguessable, so that no text a user typed can be mistaken for it.
+_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
+
+
+def init_app(app: Flask) -> None:
+    """Give the application its page memory (PAGE_CACHE_BYTES; 0 turns it off)."""
+    size = int(app.config["PAGE_CACHE_BYTES"])
+    app.extensions[_EXTENSION] = PageCache(size) if size > 0 else None
+
+
+def page_cache(app: Flask) -> PageCache | None:
+    """The application's page memory, if it has one."""
+    cache: PageCache | None = app.extensions.get(_EXTENSION)
+    return cache
+
+
+def remembered(name: str, render: Callable[[Dependencies], str]) -> str:
+    """This request's page: from memory when nothing it depends on has changed since it was
+    drawn, otherwise drawn by `render`, which records what the page shows in the dependencies
+    it is given."""
+    cache = page_cache(current_app)
+    if cache is None or request.method not in ("GET", "HEAD") or session.get("_flashes"):
+        return render(Dependencies())
+    key = (name, request.full_path, current_user.id, current_user.role)
+    token = generate_csrf()
+    entry = cache.get(key)
+    if entry is not None:
+        if still_valid(entry, audit.changes_since(entry.checked, CHANGES_READ)):
+            cache.hits += 1
+            return entry.body.replace(_PLACEHOLDER, token)
+        cache.discard(key)
+    cache.misses += 1
+    # The newest change before anything is read: what happens while the page is drawn is
+    # looked at again next time.
+    checked = audit.last_event_id()
+    dependencies = Dependencies()
+    dependencies.add("user", [current_user.id])  # the name and role in the header
+    setattr(g, "csrf_token", _PLACEHOLDER)  # noqa: B010 - Flask-WTF keeps the token there
+    try:
+        body = render(dependencies)
+    finally:
+        setattr(g, "csrf_token", token)  # noqa: B010
+    if not session.get("_flashes"):
+        cache.put(key, body, dependencies, checked)
+    return body.replace(_PLACEHOLDER, token)
