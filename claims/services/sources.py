@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -233,11 +233,21 @@ def cited_by(source_id: int) -> list[SourceCitation]:
     )
 
 
-def citation_tree(roots: Iterable[int]) -> tuple[dict[int, Source], list[SourceCitation]]:
+def citation_tree(
+    roots: Iterable[int], known: Mapping[int, Source] | None = None
+) -> tuple[dict[int, Source], list[SourceCitation]]:
     """The sources reachable from `roots` through citations (breadth first, at most
     CITATION_DEPTH levels and CITATION_NODES sources; cycles are walked once), with the
-    citations between them: one query per level."""
-    seen: dict[int, Source] = {s.id: s for s in Source.select().where(Source.id.in_(list(roots)))}
+    citations between them: one query per level. Roots in `known` are not read again."""
+    wanted = sorted(set(roots))
+    known = known or {}
+    missing = [i for i in wanted if i not in known]
+    found = {s.id: s for s in Source.select().where(Source.id.in_(missing))} if missing else {}
+    seen: dict[int, Source] = {}
+    for source_id in wanted:  # in id order, as the database gives them
+        source = known.get(source_id) or found.get(source_id)
+        if source is not None:
+            seen[source_id] = source
     edges: list[SourceCitation] = []
     frontier = list(seen)
     for _ in range(CITATION_DEPTH):
@@ -731,10 +741,15 @@ class Provenance:
 CHAINS_SHOWN = 5
 
 
-def provenance(attributed_source_id: int | None, evidence_source_ids: list[int]) -> Provenance:
-    """The provenance of a claim, in a constant number of queries (one per citation level)."""
+def provenance(
+    attributed_source_id: int | None,
+    evidence_source_ids: list[int],
+    known: Mapping[int, Source] | None = None,
+) -> Provenance:
+    """The provenance of a claim, in a constant number of queries (one per citation level);
+    sources in `known` (read with the evidence) are not read again."""
     roots = list(dict.fromkeys([*filter(None, [attributed_source_id]), *evidence_source_ids]))
-    found, edges = citation_tree(roots)
+    found, edges = citation_tree(roots, known)
     cites: dict[int, list[int]] = {}
     for citation in edges:
         cites.setdefault(citation.source_id, []).append(citation.cited_id)

@@ -124,10 +124,12 @@ def _versioned(form_class: type, claim: Claim, **kwargs: Any) -> Any:
     return form
 
 
-def verdict_form(claim: Claim, submitted: bool = False) -> VerdictForm:
+def verdict_form(
+    claim: Claim, submitted: bool = False, scale: list[Any] | None = None
+) -> VerdictForm:
     """The propose-a-verdict form, its ratings from the scale (data, not code)."""
     form = VerdictForm() if submitted else _versioned(VerdictForm, claim)
-    form.rating.choices = [(r.id, r.label) for r in verdicts.ratings()]
+    form.rating.choices = [(r.id, r.label) for r in scale or verdicts.ratings()]
     return form
 
 
@@ -167,6 +169,7 @@ def _render(
     **forms: Any,
 ) -> str:
     """Draw the claim's page, noting in `dependencies` every record it shows."""
+    scale = verdicts.ratings()
     defaults: dict[str, Callable[[], Any]] = {
         "edit_form": lambda: _versioned(ClaimEditForm, claim, obj=claim),
         "dismiss_form": lambda: _versioned(DismissForm, claim),
@@ -175,7 +178,7 @@ def _render(
         "reopen_form": lambda: _versioned(ReasonForm, claim),
         "split_form": lambda: _split_form(claim),
         "evidence_form": lambda: EvidenceForm(formdata=None),
-        "verdict_form": lambda: verdict_form(claim),
+        "verdict_form": lambda: verdict_form(claim, scale=scale),
         "reject_form": lambda: RejectForm(formdata=None),
         "assign_form": lambda: assign_form(claim),
         "approve_form": lambda: ConfirmForm(formdata=None),
@@ -186,7 +189,11 @@ def _render(
         if forms.get(slot) is None:
             forms[slot] = make()
     items = evidence.claim_evidence(claim.id)
-    prov = sources.provenance(claim.attributed_source_id, [e.source_id for e in items])
+    prov = sources.provenance(
+        claim.attributed_source_id,
+        [e.source_id for e in items],
+        {e.source.id: e.source for e in items},
+    )
     if forms["attribution_form"] is None:
         form = forms["attribution_form"] = _versioned(AttributionForm, claim)
         if prov.attributed is not None:
@@ -212,7 +219,6 @@ def _render(
     matched = matches.matches_of(claim.id)
     linked = matches.linked_evidence(claim.id)
     picker = sources.recent_sources()
-    scale = verdicts.ratings()
     listed = [choice for choice, _ in forms["assign_form"].assignee.choices if choice]
     _depend(dependencies, claim, items, prov, history_of_verdicts, matched, linked, picker)
     dependencies.add("user", listed)
