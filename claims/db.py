@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,88 @@ class Prepared:
     def execute(self, *values: Any) -> Any:
         """Run it with these values; returns the database cursor."""
         return db.execute_sql(self.sql(), values)
+
+
+class PreparedSelect:
+    """A model select whose SQL is written once per kind of database and shape of its values,
+    then run with new values; rows become models as peewee's own execution makes them.
+
+    `build(*values)` must make the same query for any values of the same shape (a number, None,
+    or a list of a given length for IN). The SQL is learned by building the query once with
+    marker numbers in place of the values and finding each marker among the parameters; a query
+    whose markers cannot all be found once (a value converted, repeated or written into the
+    SQL) is simply compiled every time. On the claim page, writing SQL was a third of the time.
+    """
+
+    _UNPREPARED = ("", ())
+
+    def __init__(self, build: Callable[..., Any]) -> None:
+        self._build = build
+        self._plans: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+
+    def __call__(self, *values: Any) -> list[Any]:
+        """The query's rows for these values, as models."""
+        query = self._build(*values)
+        shape = (type(db.obj), *(_shape(v) for v in values))
+        plan = self._plans.get(shape)
+        if plan is None:
+            plan = self._plans[shape] = self._plan(values)
+        sql, slots = plan
+        if not sql:
+            return list(query)
+        params = []
+        for slot in slots:
+            if isinstance(slot, _Constant):
+                params.append(slot.value)
+            else:
+                k, j = slot
+                params.append(values[k] if j < 0 else values[k][j])
+        # What peewee's own execution does once it has the SQL.
+        query._cursor_wrapper = query._get_cursor_wrapper(db.execute_sql(sql, params))
+        return list(query)
+
+    def _plan(self, values: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+        where: dict[int, tuple[int, int]] = {}
+
+        def marker(slot: tuple[int, int]) -> int:
+            number = _MARKER - len(where)
+            where[number] = slot
+            return number
+
+        markers = [
+            [marker((k, j)) for j in range(len(v))]
+            if isinstance(v, list | tuple)
+            else None
+            if v is None
+            else marker((k, -1))
+            for k, v in enumerate(values)
+        ]
+        sql, params = self._build(*markers).sql()
+        slots: list[Any] = []
+        used: set[int] = set()
+        for param in params:
+            if type(param) is int and param in where:
+                if param in used:  # a value written twice: compile every time
+                    return self._UNPREPARED
+                used.add(param)
+                slots.append(where[param])
+            else:
+                slots.append(_Constant(param))
+        if len(used) != len(where):  # a value converted or left out: compile every time
+            return self._UNPREPARED
+        return sql, tuple(slots)
+
+
+# Far below any id: never a real value of a prepared query.
+_MARKER = -(2**52)
+
+
+@dataclass(frozen=True)
+class _Constant:
+    value: Any
+
+
+def _shape(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return len(value)
+    return None if value is None else "value"

@@ -12,7 +12,7 @@ import peewee
 from claims import audit, extraction, workflow
 from claims.anchoring import Anchor, anchor
 from claims.audit import Actor
-from claims.db import db, utcnow
+from claims.db import PreparedSelect, db, utcnow
 from claims.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from claims.models import (
     CLAIM_KINDS,
@@ -31,13 +31,17 @@ from claims.models import (
 )
 from claims.text import one_line
 
+_CLAIM = PreparedSelect(
+    lambda claim_id: Claim.select(Claim, Article).join(Article).where(Claim.id == claim_id)
+)
+
 
 def get_claim(claim_id: int) -> Claim:
     """Return a claim with its article. Raises NotFoundError if there is none."""
-    claim = Claim.select(Claim, Article).join(Article).where(Claim.id == claim_id).first()
-    if claim is None:
+    found = _CLAIM(claim_id)
+    if not found:
         raise NotFoundError("No such claim.")
-    return claim
+    return found[0]
 
 
 def quantities_of(claims: list[Claim]) -> dict[int, list[Quantity]]:

@@ -11,7 +11,7 @@ import peewee
 
 from claims import audit, independence, numbers, quotes, workflow
 from claims.audit import Actor
-from claims.db import db, utcnow
+from claims.db import PreparedSelect, db, utcnow
 from claims.errors import ConflictError, NotFoundError, ValidationError
 from claims.models import (
     EXCERPT_MAX,
@@ -94,9 +94,8 @@ def check_quote(source_id: int, excerpt: str) -> QuoteCheck:
     return _Texts(source_id).check(excerpt)
 
 
-def claim_evidence(claim_id: int) -> list[Evidence]:
-    """A claim's evidence with sources, snapshots and authors, in one query."""
-    return list(
+_CLAIM_EVIDENCE = PreparedSelect(
+    lambda claim_id: (
         Evidence.select(Evidence, Source, Snapshot, User)
         .join(Source, on=Evidence.source == Source.id)
         .switch(Evidence)
@@ -106,6 +105,12 @@ def claim_evidence(claim_id: int) -> list[Evidence]:
         .where(Evidence.claim == claim_id)
         .order_by(Evidence.id)
     )
+)
+
+
+def claim_evidence(claim_id: int) -> list[Evidence]:
+    """A claim's evidence with sources, snapshots and authors, in one query."""
+    return _CLAIM_EVIDENCE(claim_id)
 
 
 def by_stance(items: Sequence[Evidence]) -> list[tuple[str, list[Evidence]]]:
@@ -419,6 +424,23 @@ class Independence:
         return {member: i for i, group in enumerate(self.groups) for member in group}
 
 
+_SNAPSHOT_TEXTS = PreparedSelect(
+    lambda ids: (
+        Snapshot.select(Snapshot.id, peewee.fn.SUBSTR(ArchivedContent.text, 1, INDEPENDENCE_TEXT))
+        .join(ArchivedContent)
+        .where(Snapshot.id.in_(ids))
+        .tuples()
+    )
+)
+_CITES = PreparedSelect(
+    lambda ids: (
+        SourceCitation.select(SourceCitation.source, SourceCitation.cited)
+        .where(SourceCitation.source.in_(ids))
+        .tuples()
+    )
+)
+
+
 def independence_of(items: Sequence[Evidence]) -> Independence:
     """Group a claim's evidence (read with its sources) by dependence: two queries."""
     if not items:
@@ -426,23 +448,11 @@ def independence_of(items: Sequence[Evidence]) -> Independence:
     snapshot_ids = [e.snapshot_id for e in items if e.snapshot_id is not None]
     texts: dict[int, str] = {}
     if snapshot_ids:
-        excerpt = peewee.fn.SUBSTR(ArchivedContent.text, 1, INDEPENDENCE_TEXT)
-        rows = cast(
-            Iterable[tuple[int, str | None]],
-            Snapshot.select(Snapshot.id, excerpt)
-            .join(ArchivedContent)
-            .where(Snapshot.id.in_(snapshot_ids))
-            .tuples(),
-        )
+        rows = cast(Iterable[tuple[int, str | None]], _SNAPSHOT_TEXTS(snapshot_ids))
         texts = {int(sid): str(text or "") for sid, text in rows}
     source_ids = sorted({e.source_id for e in items})
     cites: dict[int, set[int]] = {}
-    pairs = cast(
-        Iterable[tuple[int, int]],
-        SourceCitation.select(SourceCitation.source, SourceCitation.cited)
-        .where(SourceCitation.source.in_(source_ids))
-        .tuples(),
-    )
+    pairs = cast(Iterable[tuple[int, int]], _CITES(source_ids))
     for citing, cited in pairs:
         cites.setdefault(int(citing), set()).add(int(cited))
     found = independence.groups(

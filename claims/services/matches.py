@@ -19,7 +19,7 @@ from typing import Any
 
 from claims import audit, matching
 from claims.audit import Actor
-from claims.db import db, utcnow
+from claims.db import PreparedSelect, db, utcnow
 from claims.errors import NotFoundError, ValidationError
 from claims.models import (
     Article,
@@ -144,24 +144,31 @@ class Listed:
     reasons: list[str]
 
 
-def matches_of(claim_id: int) -> list[Listed]:
-    """A claim's suggested and confirmed matches (rejected ones left out), best first, with
-    the other claims' current verdicts: three queries."""
-    rows = list(
+_MATCHES = PreparedSelect(
+    lambda claim_id: (
         ClaimMatch.select(ClaimMatch, Claim, Article)
         .join(Claim, on=(ClaimMatch.other == Claim.id))
         .join(Article)
         .where((ClaimMatch.claim == claim_id) & (ClaimMatch.state != "rejected"))
         .order_by(ClaimMatch.state, ClaimMatch.score.desc(), ClaimMatch.id)
     )
+)
+_CURRENT_VERDICTS = PreparedSelect(
+    lambda claim_ids: (
+        Verdict.select(Verdict, Rating)
+        .join(Rating)
+        .where(Verdict.claim.in_(claim_ids) & Verdict.current)
+    )
+)
+
+
+def matches_of(claim_id: int) -> list[Listed]:
+    """A claim's suggested and confirmed matches (rejected ones left out), best first, with
+    the other claims' current verdicts: three queries."""
+    rows = _MATCHES(claim_id)
     others = [m.other_id for m in rows]
     # Always the same three queries (an empty IN matches nothing), matches or not.
-    verdicts = {
-        v.claim_id: v
-        for v in Verdict.select(Verdict, Rating)
-        .join(Rating)
-        .where(Verdict.claim.in_(others) & Verdict.current)
-    }
+    verdicts = {v.claim_id: v for v in _CURRENT_VERDICTS(others)}
     return [
         Listed(m, m.other, verdicts.get(m.other_id), json.loads(m.reasons or "[]")) for m in rows
     ]
@@ -220,13 +227,21 @@ def decide_match(actor: Actor, claim_id: int, other_id: int, confirm: bool) -> C
 
 def linked_evidence(claim_id: int) -> list[Evidence]:
     """The evidence of the claims confirmed to say the same: linked, not copied (one query)."""
-    confirmed = ClaimMatch.select(ClaimMatch.other).where(
-        (ClaimMatch.claim == claim_id) & (ClaimMatch.state == "confirmed")
-    )
-    return list(
+    return _LINKED(claim_id)
+
+
+_LINKED = PreparedSelect(
+    lambda claim_id: (
         Evidence.select(Evidence, Source)
         .join(Source)
-        .where(Evidence.claim.in_(confirmed))
+        .where(
+            Evidence.claim.in_(
+                ClaimMatch.select(ClaimMatch.other).where(
+                    (ClaimMatch.claim == claim_id) & (ClaimMatch.state == "confirmed")
+                )
+            )
+        )
         .order_by(Evidence.claim, Evidence.id)
         .limit(50)
     )
+)

@@ -15,7 +15,7 @@ import peewee
 from claims import audit, documents, extraction, fetch, reanchor
 from claims.anchoring import Anchor, anchor
 from claims.audit import Actor
-from claims.db import db, is_postgres, utcnow
+from claims.db import PreparedSelect, db, is_postgres, utcnow
 from claims.errors import (
     ClaimsError,
     ConflictError,
@@ -224,12 +224,18 @@ def compare(article: Article, older_number: int, newer_number: int) -> Compariso
 
 def latest_outcome(claim: Claim) -> ClaimPlacement | None:
     """How the claim fared in the article's latest change, if it has been re-anchored."""
-    return (
+    found = _LATEST_OUTCOME(claim.id)
+    return found[0] if found else None
+
+
+_LATEST_OUTCOME = PreparedSelect(
+    lambda claim_id: (
         ClaimPlacement.select()
-        .where((ClaimPlacement.claim == claim.id) & (ClaimPlacement.outcome != "original"))
+        .where((ClaimPlacement.claim == claim_id) & (ClaimPlacement.outcome != "original"))
         .order_by(ClaimPlacement.id.desc())
-        .first()
+        .limit(1)
     )
+)
 
 
 def diff_of(placement: ClaimPlacement | None) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ import peewee
 
 from claims import audit, documents, fetch, metadata
 from claims.audit import Actor
-from claims.db import db, utcnow
+from claims.db import PreparedSelect, db, utcnow
 from claims.errors import (
     ClaimsError,
     ConflictError,
@@ -151,7 +151,10 @@ def library(flt: SourceFilter, *, after_id: int | None, limit: int) -> list[Sour
 
 def recent_sources(limit: int = 50) -> list[Source]:
     """The sources most recently added, for pickers."""
-    return list(Source.select().order_by(Source.id.desc()).limit(limit))
+    return _RECENT(limit)
+
+
+_RECENT = PreparedSelect(lambda limit: Source.select().order_by(Source.id.desc()).limit(limit))
 
 
 def latest_snapshots(source_ids: Iterable[int]) -> dict[int, Snapshot]:
@@ -159,12 +162,18 @@ def latest_snapshots(source_ids: Iterable[int]) -> dict[int, Snapshot]:
     ids = list(set(source_ids))
     if not ids:
         return {}
-    newest = (
-        Snapshot.select(peewee.fn.MAX(Snapshot.id))
-        .where(Snapshot.source.in_(ids))
-        .group_by(Snapshot.source)
+    return {s.source_id: s for s in _LATEST(ids)}
+
+
+_LATEST = PreparedSelect(
+    lambda ids: Snapshot.select().where(
+        Snapshot.id.in_(
+            Snapshot.select(peewee.fn.MAX(Snapshot.id))
+            .where(Snapshot.source.in_(ids))
+            .group_by(Snapshot.source)
+        )
     )
-    return {s.source_id: s for s in Snapshot.select().where(Snapshot.id.in_(newest))}
+)
 
 
 def evidence_counts(source_ids: Iterable[int]) -> dict[int, int]:
@@ -233,6 +242,17 @@ def cited_by(source_id: int) -> list[SourceCitation]:
     )
 
 
+_SOURCES = PreparedSelect(lambda ids: Source.select().where(Source.id.in_(ids)))
+_CITED = PreparedSelect(
+    lambda ids: (
+        SourceCitation.select(SourceCitation, Source)
+        .join(Source, on=SourceCitation.cited == Source.id)
+        .where(SourceCitation.source.in_(ids))
+        .order_by(SourceCitation.id)
+    )
+)
+
+
 def citation_tree(
     roots: Iterable[int], known: Mapping[int, Source] | None = None
 ) -> tuple[dict[int, Source], list[SourceCitation]]:
@@ -242,7 +262,7 @@ def citation_tree(
     wanted = sorted(set(roots))
     known = known or {}
     missing = [i for i in wanted if i not in known]
-    found = {s.id: s for s in Source.select().where(Source.id.in_(missing))} if missing else {}
+    found = {s.id: s for s in _SOURCES(missing)} if missing else {}
     seen: dict[int, Source] = {}
     for source_id in wanted:  # in id order, as the database gives them
         source = known.get(source_id) or found.get(source_id)
@@ -253,12 +273,7 @@ def citation_tree(
     for _ in range(CITATION_DEPTH):
         if not frontier or len(seen) >= CITATION_NODES:
             break
-        level = list(
-            SourceCitation.select(SourceCitation, Source)
-            .join(Source, on=SourceCitation.cited == Source.id)
-            .where(SourceCitation.source.in_(frontier))
-            .order_by(SourceCitation.id)
-        )
+        level = _CITED(frontier)
         frontier = []
         for citation in level:
             cited = citation.cited
