@@ -9,10 +9,11 @@ from datetime import date, timedelta
 import pytest
 from lxml import html as lxml_html
 
-from claims.models import Claim, Rating
+from claims.db import bind, db, is_postgres, migration_runner, open_database, upgrade
+from claims.models import Article, Claim, Evidence, Rating, Source, Verdict
 from claims.services import claims, evidence, search, verdicts
 from tests import factories
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, is_postgres_run, login, postgres_url
 
 ATMOS = (
     "Morocco will buy 36 ATMOS artillery systems worth about $1 billion, according to the "
@@ -228,3 +229,207 @@ def test_beyond_the_ranking_window_the_newest_matches_are_ranked_and_the_page_sa
     page = client.get("/search/?q=seawall&type=article").get_data(as_text=True)
     assert "More than 2 records match" in page
     assert "ranked among the 3 most recent matches" in page
+
+
+def expected_facets() -> dict[int, set[str]]:
+    """The facet tokens each search row should carry (migration 0013), from the records: the
+    kind (SQLite only), and a claim's status, article, assignee and current ratings, which its
+    evidence shares; an article has its own id."""
+    ratings: dict[int, set[str]] = {}
+    for v in Verdict.select(Verdict.claim, Verdict.rating).where(Verdict.current):
+        ratings.setdefault(v.claim_id, set()).add(f"r{v.rating_id}")
+    of_claim = {
+        c.id: {f"s{c.status.replace('_', '')}", f"a{c.article_id}"}
+        | ({f"u{c.assignee_id}"} if c.assignee_id else set())
+        | ratings.get(c.id, set())
+        for c in Claim.select()
+    }
+    rows: dict[int, set[str]] = {}
+    for a in Article.select(Article.id):
+        rows[a.id * 4] = {"k0", f"a{a.id}"}
+    # A kind and a status are also one token ("k1sapproved").
+    for claim_id, tokens in of_claim.items():
+        rows[claim_id * 4 + 1] = {"k1", *tokens, *{"k1" + t for t in tokens if t[0] == "s"}}
+    for s in Source.select(Source.id):
+        rows[s.id * 4 + 2] = {"k2"}
+    for e in Evidence.select(Evidence.id, Evidence.claim):
+        tokens = of_claim[e.claim_id]
+        rows[e.id * 4 + 3] = {"k3", *tokens, *{"k3" + t for t in tokens if t[0] == "s"}}
+    if is_postgres():  # the kind is the id modulo 4 there
+        rows = {row: {t for t in tokens if t[0] != "k"} for row, tokens in rows.items()}
+    return rows
+
+
+def assert_facets_current(words: tuple[str, ...] = ("atmos", "rabat", "harbour")) -> None:
+    """The index's facets are the records' (and, on SQLite, its second table finds the rows
+    by their facets and words as search_fts does)."""
+    want = expected_facets()
+    if is_postgres():
+        rows = db.execute_sql("SELECT id, facets FROM search_entry").fetchall()
+        assert {row: set(facets) for row, facets in rows} == want
+        return
+    stored = db.execute_sql("SELECT id, facets FROM search_facet_row").fetchall()
+    assert {row: set(facets.split()) for row, facets in stored} == want
+    db.execute_sql("INSERT INTO search_facet (search_facet) VALUES ('integrity-check')")
+
+    def rows_of(sql: str, match: str) -> set[int]:
+        return {r[0] for r in db.execute_sql(sql, [match]).fetchall()}
+
+    facet_rows = "SELECT rowid FROM search_facet WHERE search_facet MATCH ?"
+    for token in set().union(*want.values()):
+        tagged = {row for row, tokens in want.items() if token in tokens}
+        assert rows_of(facet_rows, f'facets : "{token}"') == tagged, token
+    for word in words:
+        text_rows = "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
+        assert rows_of(facet_rows, f'words : "{word}"') == rows_of(text_rows, f'"{word}"'), word
+
+
+def found(**filters) -> set[tuple[str, int]]:
+    return set(kinds(search.search(search.SearchFilter(**filters))))
+
+
+def test_a_claims_status_reviewer_and_rating_filter_it_and_its_evidence(
+    app, reviewer, editor, corpus
+):
+    deal, item = corpus["deal"], corpus["item"]
+    both = {("claim", deal.id), ("evidence", item.id)}
+    assert found(q="ATMOS", status="approved") == both
+    # Reopened: no longer approved, in research; its published rating stays until replaced.
+    claims.reopen_claim(
+        factories.actor_for(editor), deal.id, Claim.get_by_id(deal.id).version, "New figures."
+    )
+    assert found(q="ATMOS", status="approved") == set()
+    assert found(q="ATMOS", status="in_research") == both
+    assert found(q="ATMOS", rating="mostly-true") == both
+    # A new verdict approved: the new rating finds the claim and its evidence, the old does not.
+    false = Rating.get(Rating.slug == "false").id
+    verdict = verdicts.propose_verdict(
+        factories.actor_for(reviewer),
+        deal.id,
+        rating_id=false,
+        confidence_value=80,
+        rationale="The contract was cancelled.",
+    )
+    assert found(q="ATMOS", status="verdict_proposed") == both
+    assert found(q="ATMOS", rating="false") == set()  # proposed, not published
+    verdicts.approve_verdict(factories.actor_for(editor), verdict.id)
+    assert found(q="ATMOS", rating="false", status="approved") == both
+    assert found(q="ATMOS", rating="mostly-true") == set()
+    # Assigned, then let go.
+    assert found(q="ATMOS", reviewer_id=reviewer.id) == set()
+    version = Claim.get_by_id(deal.id).version
+    claims.assign_claim(factories.actor_for(editor), deal.id, version, reviewer.id)
+    assert found(q="ATMOS", reviewer_id=reviewer.id) == both
+    assert found(q="ATMOS", reviewer_id=reviewer.id, kind="evidence") == {("evidence", item.id)}
+    version = Claim.get_by_id(deal.id).version
+    claims.assign_claim(factories.actor_for(editor), deal.id, version, None)
+    assert found(q="ATMOS", reviewer_id=reviewer.id) == set()
+    # Evidence added later follows its claim; removed, it is gone.
+    later = evidence.add_evidence(
+        factories.actor_for(reviewer),
+        deal.id,
+        corpus["source"].id,
+        excerpt="ATMOS deliveries start next year.",
+        stance="supports",
+    )
+    assert ("evidence", later.id) in found(q="ATMOS", status="approved", rating="false")
+    evidence.remove_evidence(factories.actor_for(reviewer), later.id, later.version)
+    assert ("evidence", later.id) not in found(q="ATMOS", status="approved")
+    assert_facets_current()
+
+
+def test_an_article_filter_finds_the_article_its_claims_and_their_evidence(app, corpus):
+    atmos = corpus["atmos"]
+    listed = found(q="ATMOS", article_id=atmos.id)
+    assert ("article", atmos.id) in listed
+    assert {("claim", corpus["deal"].id), ("evidence", corpus["item"].id)} <= listed
+    assert ("source", corpus["source"].id) not in listed
+    # With a claim filter too, the article itself is not a claim.
+    assert ("article", atmos.id) not in found(q="ATMOS", article_id=atmos.id, status="approved")
+
+
+def test_a_word_the_index_cuts_in_two_is_filtered_as_well(app, reviewer, corpus):
+    # "pre_war" is the phrase "pre war" to the tokenizer: the facet index keeps no positions,
+    # so such a search tests each match's facets instead, with the same results.
+    article = factories.article(reviewer, "The pre_war budget bought 12 pre_war frigates.")
+    made = {c.id for c in Claim.select().where(Claim.article == article.id)}
+    assert made
+    assert {ref for kind, ref in found(q="pre_war", status="new", kind="claim")} == made
+    assert found(q="pre_war", status="approved") == set()
+    assert found(q="pre_war", article_id=article.id, status="new") == {
+        ("claim", ref) for ref in made
+    }
+
+
+def test_the_facets_follow_every_write(app, reviewer, editor, corpus):
+    claim = Claim.get(Claim.article == corpus["budget"].id)
+    actor = factories.actor_for(reviewer)
+    claims.start_research(actor, claim.id, claim.version)
+    claim = Claim.get_by_id(claim.id)
+    claims.update_claim(actor, claim.id, claim.version, statement="A harbour seawall of granite.")
+    item = evidence.add_evidence(
+        actor, claim.id, corpus["source"].id, excerpt="Granite from the harbour.", stance="supports"
+    )
+    evidence.update_evidence(actor, item.id, item.version, excerpt="Granite, Rabat harbour.")
+    claim = Claim.get_by_id(claim.id)
+    claims.assign_claim(factories.actor_for(editor), claim.id, claim.version, reviewer.id)
+    assert_facets_current(("atmos", "rabat", "harbour", "granite", "seawall"))
+    text = "Rabat will buy 4 drones for $9 million and 12 radars for $3 million, officials said."
+    article = factories.article(reviewer, text)
+    parts = list(Claim.select().where(Claim.article == article.id).order_by(Claim.start))
+    assert len(parts) >= 2
+    first = parts[0]
+    at = first.start + first.quote.index(" ") + 1
+    kept, new = claims.split_claim(actor, first.id, first.version, at)
+    merged = claims.merge_claims(actor, article.id, [kept.id, new.id])
+    claims.dismiss_claim(actor, merged.id, merged.version, "Not checkable.")
+    assert_facets_current(("atmos", "rabat", "drones", "harbour"))
+    # An article deleted takes its claims, their evidence and verdicts with it (cascades).
+    with db.atomic():
+        Article.delete().where(Article.id == corpus["atmos"].id).execute()
+    assert found(q="ATMOS") == {("source", corpus["source"].id)}
+    assert_facets_current(("atmos", "rabat", "drones", "harbour"))
+
+
+def test_the_migration_tags_an_existing_database_and_can_be_undone(tmp_path):
+    url = postgres_url() or f"sqlite:///{tmp_path / 'existing.db'}"
+    database = open_database(url)
+    if is_postgres_run():
+        # Start from nothing; the upgrade below leaves the schema as the other tests expect.
+        with database.connection_context():
+            database.execute_sql("DROP SCHEMA public CASCADE")
+            database.execute_sql("CREATE SCHEMA public")
+    bind(database)
+    with database.connection_context():
+        migration_runner().up("0012_verdict_explanation")
+        rita, eddie = factories.user("rita", "reviewer"), factories.user("eddie", "editor")
+        atmos = factories.article(rita, ATMOS)
+        deal = Claim.get(Claim.article == atmos.id, Claim.quote == "36 ATMOS artillery systems")
+        source = factories.source("Elbit Systems press release on ATMOS howitzers")
+        item = evidence.add_evidence(
+            factories.actor_for(rita), deal.id, source.id, excerpt="36 ATMOS.", stance="supports"
+        )
+        verdict = verdicts.propose_verdict(
+            factories.actor_for(rita),
+            deal.id,
+            rating_id=Rating.get(Rating.slug == "true").id,
+            confidence_value=90,
+            rationale="Signed.",
+        )
+        verdicts.approve_verdict(factories.actor_for(eddie), verdict.id)
+        upgrade()
+        assert_facets_current()
+        both = {("claim", deal.id), ("evidence", item.id)}
+        assert found(q="ATMOS", status="approved", rating="true") == both
+        assert migration_runner().down("0013_search_facets")[-1] == "0013_search_facets"
+        upgrade()
+        assert_facets_current()
+        assert found(q="ATMOS", status="approved", rating="true") == both
+
+
+def test_a_page_past_the_last_still_counts_the_results(app, corpus):
+    for filters in ({"q": "ATMOS"}, {"q": "ATMOS", "status": "approved"}):
+        first = search.search(search.SearchFilter(**filters))
+        past = search.search(search.SearchFilter(**filters), page=2)
+        assert first.total == len(first.hits) > 0 and not first.more
+        assert past.hits == [] and past.total == first.total

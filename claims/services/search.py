@@ -9,11 +9,19 @@ engine as syntax: it is cut into words, and the words are quoted (SQLite) or han
 plainto_tsquery (PostgreSQL), so quotes, asterisks, parentheses, NEAR, AND/OR/NOT and the like
 are plain words or nothing, never an error. All words must occur (the last one as a prefix). A
 search without words lists claims by the filters alone.
+
+Filters by claim status, rating, reviewer and article are tokens of the index (migration 0013),
+so that the database intersects lists of ids rather than joining every match of the words to its
+record: on SQLite a second FTS5 table finds the most recent rows with the words and the tokens
+and search_fts ranks those; on PostgreSQL an array beside the tsvector, both GIN-indexed. Dates
+are tested on the records of the matches.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -108,46 +116,28 @@ def check(flt: SearchFilter) -> SearchFilter:
 
 
 # The filters, as constant SQL fragments with parameters (never text from the query).
-def _joins(s: str) -> str:
-    """The records behind index rows named `s` (a constant: the index table or its alias). A
-    row's id is its record's id * 4 + its kind (migration 0007), so that the joins read no
-    column of the index (on SQLite each column read is a look-up in the index's own table)."""
-    return (
-        f" LEFT JOIN claim c ON {s}.{_ID} {_MOD} 4 = 1 AND c.id = {s}.{_ID} / 4"
-        f" LEFT JOIN evidence e ON {s}.{_ID} {_MOD} 4 = 3 AND e.id = {s}.{_ID} / 4"
-        " LEFT JOIN claim ec ON ec.id = e.claim_id"
-        f" LEFT JOIN article a ON {s}.{_ID} {_MOD} 4 = 0 AND a.id = {s}.{_ID} / 4"
-        f" LEFT JOIN source so ON {s}.{_ID} {_MOD} 4 = 2 AND so.id = {s}.{_ID} / 4"
-    )
-
-
 _ID = "{id}"  # replaced by the id column's name: rowid (SQLite) or id (PostgreSQL)
 _MOD = "{mod}"  # the modulo operator: % (SQLite), %% (psycopg2's escape for a literal %)
 _KIND_CODES = {"article": 0, "claim": 1, "source": 2, "evidence": 3}
 
 
-def _conditions(flt: SearchFilter, mark: str, s: str) -> tuple[list[str], list[Any]]:
+def _joins(s: str) -> str:
+    """The records behind index rows named `s` (a constant: the index table or its alias), for
+    the dates they changed. A row's id is its record's id * 4 + its kind (migration 0007), so
+    that the joins read no column of the index (on SQLite each column read is a look-up in the
+    index's own table)."""
+    return (
+        f" LEFT JOIN claim c ON {s}.{_ID} {_MOD} 4 = 1 AND c.id = {s}.{_ID} / 4"
+        f" LEFT JOIN evidence e ON {s}.{_ID} {_MOD} 4 = 3 AND e.id = {s}.{_ID} / 4"
+        f" LEFT JOIN article a ON {s}.{_ID} {_MOD} 4 = 0 AND a.id = {s}.{_ID} / 4"
+        f" LEFT JOIN source so ON {s}.{_ID} {_MOD} 4 = 2 AND so.id = {s}.{_ID} / 4"
+    )
+
+
+def _dates(flt: SearchFilter, mark: str) -> tuple[list[str], list[Any]]:
+    """Conditions on when the record changed (on the joins of _joins)."""
     where: list[str] = []
     params: list[Any] = []
-    if flt.kind:
-        where.append(f"{s}.{_ID} {_MOD} 4 = {mark}")
-        params.append(_KIND_CODES[flt.kind])
-    if flt.reviewer_id or flt.article_id:
-        where_sets, set_params = _in_claim_sets(flt, mark, s)
-        where.append(where_sets)
-        params.extend(set_params)
-    else:
-        # Broad filters (a status, a rating: tens of thousands of claims) on the joined
-        # records: the scan stops once a page and the count are full.
-        if flt.status:
-            where.append(f"COALESCE(c.status, ec.status) = {mark}")
-            params.append(flt.status)
-        if flt.rating:
-            where.append(
-                "EXISTS (SELECT 1 FROM verdict v JOIN rating r ON r.id = v.rating_id "  # noqa: S608
-                f"WHERE v.claim_id = COALESCE(c.id, ec.id) AND v.current AND r.slug = {mark})"
-            )
-            params.append(flt.rating)
     changed = "COALESCE(c.updated_at, e.updated_at, a.updated_at, so.updated_at)"
     if flt.since:
         where.append(f"{changed} >= {mark}")
@@ -158,42 +148,20 @@ def _conditions(flt: SearchFilter, mark: str, s: str) -> tuple[list[str], list[A
     return where, params
 
 
-def _in_claim_sets(flt: SearchFilter, mark: str, s: str) -> tuple[str, list[Any]]:
-    """A reviewer's or an article's claims (and their evidence), narrowed by the other filters,
-    as sets each match's id is tested against: made once from the index on claim(assignee_id)
-    or claim(article_id), where joining every match of a common word to its record took
-    60-90 ms on the benchmark's corpus."""
-    on_claim: list[str] = []
-    values: list[Any] = []
-    if flt.reviewer_id:
-        on_claim.append(f"fc.assignee_id = {mark}")
-        values.append(flt.reviewer_id)
-    if flt.article_id:
-        on_claim.append(f"fc.article_id = {mark}")
-        values.append(flt.article_id)
+def _facets(flt: SearchFilter) -> list[str]:
+    """The facet tokens a row must carry to pass the claim filters (migration 0013): its or
+    its claim's status, current rating, assignee and article."""
+    tokens: list[str] = []
     if flt.status:
-        on_claim.append(f"fc.status = {mark}")
-        values.append(flt.status)
+        tokens.append("s" + flt.status.replace("_", ""))
     if flt.rating:
-        on_claim.append(
-            "EXISTS (SELECT 1 FROM verdict v JOIN rating r ON r.id = v.rating_id "  # noqa: S608
-            f"WHERE v.claim_id = fc.id AND v.current AND r.slug = {mark})"
-        )
-        values.append(flt.rating)
-    passing = " AND ".join(on_claim)
-    row_id = f"{s}.{_ID}"
-    either = (
-        f"({row_id} {_MOD} 4 = 1 AND {row_id} / 4 IN "  # noqa: S608
-        f"(SELECT fc.id FROM claim fc WHERE {passing}))"
-        f" OR ({row_id} {_MOD} 4 = 3 AND {row_id} / 4 IN (SELECT fe.id FROM evidence fe"
-        f" JOIN claim fc ON fc.id = fe.claim_id WHERE {passing}))"
-    )
-    values = [*values, *values]
-    if flt.article_id and not (flt.status or flt.rating or flt.reviewer_id):
-        # The article itself is a result of an article filter, not of the others.
-        either += f" OR ({row_id} {_MOD} 4 = 0 AND {row_id} / 4 = {mark})"
-        values.append(flt.article_id)
-    return f"({either})", values
+        rating = Rating.select(Rating.id).where(Rating.slug == flt.rating).scalar()
+        tokens.append(f"r{rating}")
+    if flt.reviewer_id:
+        tokens.append(f"u{flt.reviewer_id}")
+    if flt.article_id:
+        tokens.append(f"a{flt.article_id}")
+    return tokens
 
 
 def search(flt: SearchFilter, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
@@ -209,54 +177,190 @@ def search(flt: SearchFilter, page: int = 1, per_page: int = PER_PAGE) -> Search
     return result
 
 
-def _joined(flt: SearchFilter, s: str) -> str:
-    """The joins the filters need ("" for none but the kind, or a reviewer's or an article's
-    claims, tested as sets): joining 28,000 matches of one common word to five tables was
-    most of a search's time."""
-    broad = (flt.status or flt.rating) and not (flt.reviewer_id or flt.article_id)
-    return _joins(s) if broad or flt.since or flt.until else ""
-
-
 def _sql(text: str, id_column: str) -> str:
     mod = "%%" if id_column == "id" else "%"
     return text.replace(_ID, id_column).replace(_MOD, mod)
 
 
+def _counted(ranked: list[tuple], page: int, count: Callable[[], int]) -> int:
+    """How many records match, from the ranked page's window count (the candidates, at most
+    RANK_CANDIDATES, more than COUNT_CAP), or by counting when that cannot tell: a page past
+    the last, a ranking window no larger than the count's cap."""
+    if ranked and RANK_CANDIDATES > COUNT_CAP:
+        return int(ranked[0][-1])
+    if not ranked and page == 1:
+        return 0
+    return count()
+
+
 def _sqlite(flt: SearchFilter, page: int, per_page: int) -> tuple[list[tuple], int]:
-    where, params = _conditions(flt, "?", "search_fts")
-    match = _fts5_query(flt.words)
-    clause = " AND ".join(["search_fts MATCH ?", *where])
-    base = _sql(" FROM search_fts" + _joined(flt, "search_fts") + " WHERE " + clause, "rowid")
-    count_sql = "SELECT COUNT(*) FROM (SELECT 1" + base + " LIMIT ?)"  # noqa: S608
-    total = db.execute_sql(count_sql, [match, *params, COUNT_CAP + 1]).fetchone()[0]
-    # First the page's rows, ranked (every match is scored, nothing else is read), then the
-    # highlights of those rows only.
+    words = flt.words
+    match = _fts5_query(words)
+    facets = _facets(flt)
+    # The facet index keeps no word positions: a word the tokenizer cuts in two ("in_research",
+    # a phrase) is tested on each match instead.
+    if facets and all("_" not in w for w in words):
+        ids, total = _sqlite_by_facets(flt, match, facets, page, per_page)
+    else:
+        ids, total = _sqlite_by_matches(flt, match, facets, page, per_page)
+    if not ids:
+        return [], total
+    lines = _sqlite_lines(match, ids)
+    return [lines[i] for i in ids if i in lines], total
+
+
+# search_fts's tokenizer (migrations 0007, 0011): a copy of a row must be cut into the same words.
+_TOKENIZE = "tokenize = 'porter unicode61 remove_diacritics 2'"
+
+
+def _sqlite_lines(match: str, ids: list[int]) -> dict[int, tuple]:
+    """The kind, ref_id, highlighted title and snippet of the page's rows, by rowid.
+
+    FTS5 evaluates the words anew for every query, and a last word taken as a prefix means
+    merging the lists of every word so beginning (4 ms for "contract": "contract",
+    "contractor"...). Highlights and snippets depend only on a row's own text and the query,
+    so the page's rows are copied into a small table of this connection and highlighted
+    there. Not when an article is among them: copying its long text costs more than the merge.
+    """
+    marks = ", ".join("?" * len(ids))
+    if any(i % 4 == _KIND_CODES["article"] for i in ids):
+        # The page's rows by their range of rowids: FTS5 seeks to the range once. (The same rows
+        # asked for with "rowid IN" or one by one merge a prefix's lists each time.) The unary
+        # + keeps the IN out of FTS5's hands.
+        lines_sql = (
+            "SELECT rowid, kind, ref_id, highlight(search_fts, 2, char(2), char(3)),"  # noqa: S608
+            " snippet(search_fts, 3, char(2), char(3), '…', 24) FROM search_fts"
+            " WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN (" + marks + ")"
+        )
+        found = db.execute_sql(lines_sql, [match, min(ids), max(ids), *ids]).fetchall()
+        return {row[0]: row[1:] for row in found}
+    db.execute_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_page USING fts5("
+        f"kind UNINDEXED, ref_id UNINDEXED, title, body, {_TOKENIZE})"
+    )
+    try:
+        # OR REPLACE: rows a failed request left behind are overwritten, never an error.
+        copy_sql = (
+            "INSERT OR REPLACE INTO temp.search_page (rowid, kind, ref_id, title, body)"  # noqa: S608
+            " SELECT rowid, kind, ref_id, title, body FROM search_fts WHERE rowid IN ("
+            + marks
+            + ")"
+        )
+        db.execute_sql(copy_sql, ids)
+        found = db.execute_sql(
+            "SELECT rowid, kind, ref_id, highlight(search_page, 2, char(2), char(3)),"
+            " snippet(search_page, 3, char(2), char(3), '…', 24) FROM temp.search_page"
+            " WHERE search_page MATCH ?",
+            [match],
+        ).fetchall()
+    finally:
+        db.execute_sql("DELETE FROM temp.search_page")
+    return {row[0]: row[1:] for row in found}
+
+
+# BM25 with the title weighing four times the body (kind and ref_id are not indexed).
+_BM25 = "bm25(search_fts, 0.0, 0.0, 4.0, 1.0)"
+
+
+def _sqlite_by_matches(
+    flt: SearchFilter, match: str, facets: list[str], page: int, per_page: int
+) -> tuple[list[int], int]:
+    """The page's rowids, ranking the most recent matches of the words that pass the filters,
+    tested on each match, in one pass over search_fts; and how many match."""
+    where = ["search_fts MATCH ?"]
+    params: list[Any] = [match]
+    if flt.kind:
+        where.append("search_fts.rowid % 4 = ?")
+        params.append(_KIND_CODES[flt.kind])
+    joins = ""
+    if facets:
+        joins += " JOIN search_facet_row f ON f.id = search_fts.rowid"
+        for token in facets:
+            where.append("instr(' ' || f.facets || ' ', ?) > 0")
+            params.append(f" {token} ")
+    dates, date_params = _dates(flt, "?")
+    if dates:
+        joins += _sql(_joins("search_fts"), "rowid")
+        where += dates
+        params += date_params
+    base = " FROM search_fts" + joins + " WHERE " + " AND ".join(where)
+    # The most recent matches are scored (nothing else is read), the page kept, and the
+    # candidates counted on the way.
     page_sql = (
-        "SELECT rowid FROM (SELECT search_fts.rowid AS rowid,"  # noqa: S608
-        " bm25(search_fts, 0.0, 0.0, 4.0, 1.0) AS score"
+        "SELECT rowid, COUNT(*) OVER () FROM (SELECT search_fts.rowid AS rowid, "  # noqa: S608
+        + _BM25
+        + " AS score"
         + base
         + " ORDER BY search_fts.rowid DESC LIMIT ?) ORDER BY score, rowid LIMIT ? OFFSET ?"
     )
+    ranked = db.execute_sql(
+        page_sql, [*params, RANK_CANDIDATES, per_page, (page - 1) * per_page]
+    ).fetchall()
+
+    def count() -> int:
+        count_sql = "SELECT COUNT(*) FROM (SELECT 1" + base + " LIMIT ?)"  # noqa: S608
+        return int(db.execute_sql(count_sql, [*params, COUNT_CAP + 1]).fetchone()[0])
+
+    return [row[0] for row in ranked], _counted(ranked, page, count)
+
+
+def _sqlite_by_facets(
+    flt: SearchFilter, match: str, facets: list[str], page: int, per_page: int
+) -> tuple[list[int], int]:
+    """The page's rowids and how many match, for claim filters: search_facet (migration 0013)
+    intersects the lists of the words and of the facet tokens and gives the most recent rows
+    that pass; search_fts ranks those (the same BM25 as without filters) by its own words."""
+    tokens = facets
+    if flt.kind:
+        kind = f"k{_KIND_CODES[flt.kind]}"
+        # A kind and a status are one token (migration 0013): the two longest lists of all.
+        tokens = [kind + t if t[0] == "s" else t for t in facets] if flt.status else [kind, *facets]
+    facet_match = "words : (" + match + ") AND facets : (" + _fts5_tokens(tokens) + ")"
+    where = ["search_facet MATCH ?"]
+    params: list[Any] = [facet_match]
+    joins = ""
+    dates, date_params = _dates(flt, "?")
+    if dates:
+        joins = _sql(_joins("search_facet"), "rowid")
+        where += dates
+        params += date_params
+    candidates_sql = (
+        "SELECT search_facet.rowid FROM search_facet"  # noqa: S608
+        + joins
+        + " WHERE "
+        + " AND ".join(where)
+        + " ORDER BY search_facet.rowid DESC LIMIT ?"
+    )
+    limit = max(RANK_CANDIDATES, COUNT_CAP + 1)  # enough to count up to the cap
+    candidates = [row[0] for row in db.execute_sql(candidates_sql, [*params, limit]).fetchall()]
+    ranked = candidates[:RANK_CANDIDATES]
+    if not ranked:
+        return [], 0
+    # search_fts reads its matches between the oldest and newest candidate once (the range is
+    # where FTS5 seeks) and scores the candidates among them.
+    page_sql = (
+        "SELECT rowid FROM (SELECT search_fts.rowid AS rowid, " + _BM25 + " AS score"  # noqa: S608
+        " FROM search_fts WHERE search_fts MATCH ? AND search_fts.rowid BETWEEN ? AND ?"
+        " AND +search_fts.rowid IN (SELECT value FROM json_each(?)))"
+        " ORDER BY score, rowid LIMIT ? OFFSET ?"
+    )
     found = db.execute_sql(
-        page_sql, [match, *params, RANK_CANDIDATES, per_page, (page - 1) * per_page]
-    )
-    ids = [row[0] for row in found.fetchall()]
-    if not ids:
-        return [], int(total)
-    # The page's rows by their range of rowids: FTS5 seeks to the range once. (The same rows
-    # asked for with "rowid IN" or one by one merge a prefix's lists of matches each time:
-    # half a second for "the".) The unary + keeps the IN out of FTS5's hands.
-    marks = ", ".join("?" * len(ids))
-    lines_sql = (
-        "SELECT rowid, kind, ref_id, highlight(search_fts, 2, char(2), char(3)),"  # noqa: S608
-        " snippet(search_fts, 3, char(2), char(3), '…', 24) FROM search_fts"
-        " WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN (" + marks + ")"
-    )
-    lines = {
-        row[0]: row[1:]
-        for row in db.execute_sql(lines_sql, [match, min(ids), max(ids), *ids]).fetchall()
-    }
-    return [lines[i] for i in ids if i in lines], int(total)
+        page_sql,
+        [
+            match,
+            min(ranked),
+            max(ranked),
+            json.dumps(ranked),
+            per_page,
+            (page - 1) * per_page,
+        ],
+    ).fetchall()
+    return [row[0] for row in found], len(candidates)
+
+
+def _fts5_tokens(tokens: list[str]) -> str:
+    """Facet tokens (letters and digits, made here) as an FTS5 expression, every one required."""
+    return " ".join(f'"{t}"' for t in tokens)
 
 
 _HEADLINE = (
@@ -265,7 +369,6 @@ _HEADLINE = (
 
 
 def _postgres(flt: SearchFilter, page: int, per_page: int) -> tuple[list[tuple], int]:
-    where, params = _conditions(flt, "%s", "s")
     words = flt.words
     prefix = words[-1] if len(words[-1]) >= 3 else None
     # plainto_tsquery takes any text, parsed as the index was ("24/7" stays one token); the
@@ -281,30 +384,49 @@ def _postgres(flt: SearchFilter, page: int, per_page: int) -> tuple[list[tuple],
             " && to_tsquery('english', %s)))"
         )
         query_params += [typed[:cut] if cut >= 0 else typed, prefix + ":*"]
-    clause = " AND ".join(["s.tsv @@ " + query, *where])
-    base = _sql(" FROM search_entry s" + _joined(flt, "s") + " WHERE " + clause, "id")
-    count_sql = "SELECT COUNT(*) FROM (SELECT 1" + base + " LIMIT %s) AS found"  # noqa: S608
-    total = db.execute_sql(count_sql, [*query_params, *params, COUNT_CAP + 1]).fetchone()[0]
+    where = ["s.tsv @@ " + query]
+    params: list[Any] = [*query_params]
+    if flt.kind:
+        where.append("s.id %% 4 = %s")
+        params.append(_KIND_CODES[flt.kind])
+    facets = _facets(flt)
+    if facets:
+        # The GIN index of the facets (migration 0013) and the words' are read together.
+        where.append("s.facets @> %s::text[]")
+        params.append(facets)
+    joins = ""
+    dates, date_params = _dates(flt, "%s")
+    if dates:
+        joins = _sql(_joins("s"), "id")
+        where += dates
+        params += date_params
+    base = " FROM search_entry s" + joins + " WHERE " + " AND ".join(where)
+    # The most recent matches are ranked, the page kept, and the candidates counted on the way.
+    # OFFSET 0 keeps "most recent" out of the scan: the planner would walk the primary key
+    # backwards testing every row, expecting to stop early, and read the whole table when the
+    # words are rarer than it guessed; the index of the words, then a sort, is always cheap.
     page_sql = (
-        "SELECT id, kind, ref_id, ts_rank_cd(tsv, "  # noqa: S608
+        "SELECT id, kind, ref_id, total FROM (SELECT id, kind, ref_id,"  # noqa: S608
+        " ts_rank_cd(tsv, "
         + query
-        + ", 1) AS rank FROM (SELECT s.id, s.kind, s.ref_id, s.tsv"
+        + ", 1) AS rank, COUNT(*) OVER () AS total FROM (SELECT * FROM (SELECT s.id, s.kind,"
+        " s.ref_id, s.tsv"
         + base
-        + " ORDER BY s.id DESC LIMIT %s) AS candidate ORDER BY rank DESC, id LIMIT %s OFFSET %s"
+        + " OFFSET 0) AS found ORDER BY id DESC LIMIT %s) AS candidate) AS ranked"
+        " ORDER BY rank DESC, id LIMIT %s OFFSET %s"
     )
     found = db.execute_sql(
         page_sql,
-        [
-            *query_params,
-            *query_params,
-            *params,
-            RANK_CANDIDATES,
-            per_page,
-            (page - 1) * per_page,
-        ],
+        [*query_params, *params, RANK_CANDIDATES, per_page, (page - 1) * per_page],
     ).fetchall()
+
+    def count() -> int:
+        count_sql = "SELECT COUNT(*) FROM (SELECT 1" + base + " LIMIT %s) AS found"  # noqa: S608
+        return int(db.execute_sql(count_sql, [*params, COUNT_CAP + 1]).fetchone()[0])
+
+    total = _counted(found, page, count)
     if not found:
-        return [], int(total)
+        return [], total
     # Headlines for this page only (ts_headline reads the whole text).
     ids = [row[0] for row in found]
     marks = ", ".join(["%s"] * len(ids))
@@ -320,7 +442,7 @@ def _postgres(flt: SearchFilter, page: int, per_page: int) -> tuple[list[tuple],
         ).fetchall()
     }
     rows = [(kind, ref, *lines.get(sid, ("", ""))) for sid, kind, ref, _ in found]
-    return rows, int(total)
+    return rows, total
 
 
 def _claims_by_filters(flt: SearchFilter, page: int, per_page: int) -> SearchPage:
@@ -363,8 +485,13 @@ def _attach(result: SearchPage) -> None:
     for hit in result.hits:
         by_kind.setdefault(hit.kind, []).append(hit.ref_id)
     records: dict[tuple[str, int], Any] = {}
+    # Only what a result shows of the records around a hit: an article's text is long.
     if by_kind.get("claim"):
-        for c in Claim.select(Claim, Article).join(Article).where(Claim.id.in_(by_kind["claim"])):
+        for c in (
+            Claim.select(Claim, Article.id, Article.title)
+            .join(Article)
+            .where(Claim.id.in_(by_kind["claim"]))
+        ):
             records["claim", c.id] = c
     if by_kind.get("article"):
         for a in Article.select(
@@ -376,7 +503,7 @@ def _attach(result: SearchPage) -> None:
             records["source", s.id] = s
     if by_kind.get("evidence"):
         for e in (
-            Evidence.select(Evidence, Source, Claim)
+            Evidence.select(Evidence, Source.id, Source.title, Claim.id, Claim.quote, Claim.status)
             .join(Source)
             .switch(Evidence)
             .join(Claim)
