@@ -135,7 +135,7 @@ def test_a_repeated_view_is_served_from_memory_with_a_working_csrf_token(app, re
     login(client, reviewer.username)
     cache = page_cache(app)
     assert cache is not None
-    first = client.get(f"/claims/{claim.id}")
+    client.get(f"/claims/{claim.id}")
     hits = cache.hits
     second = client.get(f"/claims/{claim.id}")
     assert cache.hits == hits + 1
