@@ -507,6 +507,36 @@ class Verdict(BaseModel):
         )
 
 
+# Nobody, in ClaimTally.assignee_id (part of its key, which cannot be NULL).
+NOBODY = 0
+
+
+class ClaimTally(BaseModel):
+    """How many claims are in a state for an assignee (NOBODY for unassigned ones), and how many
+    of those need a re-check. Kept by the database's triggers (migration 0014), read-only here."""
+
+    status = CharField(max_length=20)
+    assignee_id = IntegerField()
+    claims = IntegerField(default=0)
+    rechecks = IntegerField(default=0)
+
+    class Meta:
+        table_name = "claim_tally"
+        primary_key = peewee.CompositeKey("status", "assignee_id")
+
+
+class RatingTally(BaseModel):
+    """How many current (published) verdicts have a rating. Kept by the database's triggers
+    (migration 0014), read-only here."""
+
+    rating = ForeignKeyField(Rating, primary_key=True, backref="tally", on_delete="CASCADE")
+    rating_id: int
+    verdicts = IntegerField(default=0)
+
+    class Meta:
+        table_name = "rating_tally"
+
+
 class AuditEvent(BaseModel):
     """One append-only, hash-chained record of a change (see claims/audit.py)."""
 
@@ -558,6 +588,9 @@ MODELS: list[type[peewee.Model]] = [
     ClaimTerm,
     AuditEvent,
 ]
+# Counts the database derives from the tables above (migration 0014): not in MODELS, so neither
+# archived (an import's inserts rebuild them) nor taken for records anywhere else.
+TALLY_MODELS: list[type[peewee.Model]] = [ClaimTally, RatingTally]
 
 
 def field_values(instance: peewee.Model, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from claims import create_app
 from claims.audit import Actor
 from claims.db import bind, db, open_database, release_connections, upgrade
-from claims.models import MODELS
+from claims.models import MODELS, TALLY_MODELS
 from tests import factories
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -54,8 +54,9 @@ def empty_postgres_tables(url: str) -> None:
     """Empty every table (audit triggers included) between tests, keeping the schema."""
     database = open_database(url)
     with database.connection_context():
-        # The search index (migration 0007) is derived from the model tables: emptied with them.
-        names = [m._meta.table_name for m in MODELS] + ["search_entry"]
+        # The search index (migration 0007) and the tallies (0014) are derived from the model
+        # tables: emptied with them.
+        names = [m._meta.table_name for m in MODELS + TALLY_MODELS] + ["search_entry"]
         tables = ", ".join(f'"{name}"' for name in names)
         # Triggers stay in force for the app; only this cleanup connection bypasses them.
         database.execute_sql("SET session_replication_role = replica")

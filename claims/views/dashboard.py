@@ -16,7 +16,7 @@ bp = Blueprint("dashboard", __name__)
 @bp.route("/")
 @allow("reviewer")
 def index() -> ResponseReturnValue:
-    board = verdicts.dashboard()
+    board = verdicts.dashboard(with_awaiting=current_user.has_role("editor"))
     recent = list(articles.recent_articles(current_app.config["PAGE_SIZE"] // 5 or 10))
     return render_template(
         "dashboard/index.html",
