@@ -211,6 +211,11 @@ def _sqlite(flt: SearchFilter, page: int, per_page: int) -> tuple[list[tuple], i
 
 # search_fts's tokenizer (migrations 0007, 0011): a copy of a row must be cut into the same words.
 _TOKENIZE = "tokenize = 'porter unicode61 remove_diacritics 2'"
+# A connection's own small index of one page's rows, highlighted there (see _sqlite_lines).
+_PAGE_TABLE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_page USING fts5("
+    "kind UNINDEXED, ref_id UNINDEXED, title, body, " + _TOKENIZE + ")"
+)
 
 
 def _sqlite_lines(match: str, ids: list[int]) -> dict[int, tuple]:
@@ -234,10 +239,7 @@ def _sqlite_lines(match: str, ids: list[int]) -> dict[int, tuple]:
         )
         found = db.execute_sql(lines_sql, [match, min(ids), max(ids), *ids]).fetchall()
         return {row[0]: row[1:] for row in found}
-    db.execute_sql(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_page USING fts5("
-        f"kind UNINDEXED, ref_id UNINDEXED, title, body, {_TOKENIZE})"
-    )
+    db.execute_sql(_PAGE_TABLE)
     try:
         # OR REPLACE: rows a failed request left behind are overwritten, never an error.
         copy_sql = (
