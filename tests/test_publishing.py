@@ -12,7 +12,7 @@ import pytest
 
 from claims.export.claimreview import validate
 from claims.models import AuditEvent, Claim, Rating, Verdict
-from claims.services import articles, claims, evidence, verdicts
+from claims.services import articles, claims, evidence, publishing, verdicts
 from tests import factories
 from tests.conftest import login
 
@@ -294,3 +294,36 @@ def test_validation_names_what_google_would_refuse(
     assert not [p for p in validate(review) if p.level == "error"]
     change(review)
     assert any(message in p.message for p in validate(review) if p.level == "error")
+
+
+def test_the_feed_is_the_same_whatever_its_page_size(published_app, reviewer, editor, monkeypatch):
+    # Pages are read a batch at a time: a claim's history and reopenings must land with it
+    # whichever page it falls on.
+    first = publish(reviewer, editor)
+    revised = publish(reviewer, editor, text="The wall cost $48 million in 2024, officials said.")
+    claims.reopen_claim(
+        factories.actor_for(editor), revised.id, revised.version, "New figures were released."
+    )
+    verdict = verdicts.propose_verdict(
+        factories.actor_for(reviewer),
+        revised.id,
+        rating_id=Rating.get(Rating.slug == "false").id,
+        confidence_value=80,
+        rationale="The budget shows $41 million.",
+    )
+    verdicts.approve_verdict(factories.actor_for(factories.user("erin", "editor")), verdict.id)
+    pending = publish(reviewer, editor, text="Unemployment fell to 9.1% in 2025, the HCP said.")
+    claims.reopen_claim(factories.actor_for(editor), pending.id, pending.version, "A new survey.")
+    runner = published_app.test_cli_runner()
+    whole = runner.invoke(args=["export", "claimreview"])
+    assert whole.exit_code == 0, whole.output
+    feed = json.loads(whole.stdout)["dataFeedElement"]
+    ids = [r["url"].rsplit("/", 1)[1] for r in feed]
+    assert ids == [str(claim.id) for claim in (first, revised, pending)]
+    assert feed[1]["version"] == 2
+    assert "because New figures were released" in feed[1]["correction"][0]["text"]
+    assert feed[2]["correction"][-1]["text"].endswith("A new survey.")
+    for size in (1, 2):
+        monkeypatch.setattr(publishing, "FEED_BATCH", size)
+        paged = runner.invoke(args=["export", "claimreview"])
+        assert paged.stdout == whole.stdout

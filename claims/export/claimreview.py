@@ -67,7 +67,7 @@ class Problem:
 
 def instant(value: datetime) -> str:
     """Strict ISO 8601 in UTC, to the second: 2026-03-02T10:15:00Z."""
-    return value.replace(microsecond=0).isoformat() + "Z"
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -225,10 +225,15 @@ def errors(problems: list[Problem]) -> list[str]:
     return [p.message for p in problems if p.level == "error"]
 
 
+# What json.dumps(review, ensure_ascii=False) writes, without a new encoder for each review.
+_FEED_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def feed_chunks(reviews: Iterable[dict[str, Any]]) -> Iterator[str]:
     """A schema.org DataFeed of ClaimReviews as text chunks, one element at a time, so that a
     feed of any length is written with flat memory."""
+    encode = _FEED_ENCODER.encode
     yield '{"@context":"https://schema.org","@type":"DataFeed","dataFeedElement":['
     for n, review in enumerate(reviews):
-        yield ("," if n else "") + json.dumps(review, ensure_ascii=False)
+        yield ("," if n else "") + encode(review)
     yield "]}\n"
