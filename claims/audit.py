@@ -616,17 +616,21 @@ class Timeline:
 def history(entity_type: str, entity_id: int, limit: int = 100) -> Timeline:
     """A record's own timeline, with the events of what belongs to it (a claim's verdicts, an
     article's claims): the newest `limit`, oldest first, and the total."""
-    flt = EventFilter(entity_type=entity_type, entity_id=entity_id)
-    # The total comes with the rows (a window over every match): one query however long the
-    # history, cut or not.
-    rows = list(
-        _filtered(flt)
-        .select_extend(peewee.fn.COUNT(peewee.SQL("*")).over().alias("total"))
-        .order_by(AuditEvent.id.desc())
-        .limit(limit)
-    )
-    total = int(getattr(rows[0], "total", 0)) if rows else 0
-    return Timeline(rows[::-1], total)
+    own = (AuditEvent.entity_type == entity_type) & (AuditEvent.entity_id == entity_id)
+    children = (AuditEvent.parent_type == entity_type) & (AuditEvent.parent_id == entity_id)
+    # The newest ids of each kind, read backwards along their indexes, then those rows: asking
+    # for "own or children, newest first" sorted every event of a busy claim (2,000 and more)
+    # with its text.
+    found: set[int] = set()
+    for condition in (own, children):
+        newest = AuditEvent.select(AuditEvent.id).where(condition)
+        found.update(e.id for e in newest.order_by(AuditEvent.id.desc()).limit(limit))
+    ids = sorted(found, reverse=True)[:limit]
+    events = list(AuditEvent.select().where(AuditEvent.id.in_(ids)).order_by(AuditEvent.id))
+    # Counted every time, so that a page runs the same queries however long the history; the
+    # count reads the indexes only.
+    total = AuditEvent.select().where(own | children).count()
+    return Timeline(events, total)
 
 
 # Kept in the record (and its hash) but not shown in the readable diff.
