@@ -36,6 +36,7 @@ from claims import audit, create_app, documents, extraction, serving
 from claims.db import connection, db, describe_url, is_postgres, upgrade, utcnow
 from claims.models import Article, AuditEvent, Claim, Evidence, User
 from claims.services import articles, users
+from claims.views.pages import page_cache
 
 DEFAULT_USERS = 40
 PAGE_SAMPLES = 60
@@ -138,14 +139,23 @@ def signed_in(app: Flask, user: User) -> Any:
 
 
 def time_pages(
-    app: Flask, user: User, urls: list[str], cpu: list[float] | None = None
+    app: Flask,
+    user: User,
+    urls: list[str],
+    cpu: list[float] | None = None,
+    remembered: bool = False,
 ) -> list[float]:
     """Request each URL in turn (as a signed-in user) and return the durations in ms; `cpu`
     receives the CPU time this process spent on each (on a shared machine, the steadier
-    figure; on SQLite it includes the database's work, on PostgreSQL not the server's)."""
+    figure; on SQLite it includes the database's work, on PostgreSQL not the server's). Pages
+    are drawn anew each time unless `remembered` (then a repeated view of a claim or an article
+    comes from the page memory, claims/pagecache.py)."""
     client = signed_in(app, user)
+    memory = page_cache(app)
     durations = []
     for url in urls:
+        if memory is not None and not remembered:
+            memory.clear()
         started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(url)
         response.get_data()
@@ -226,13 +236,12 @@ def measure_pages(app: Flask, rec: Records) -> list[Figure]:
     editor, reviewer = rec.editor, rec.reviewer
     year_ago = (utcnow() - timedelta(days=365)).date()
     month = f"since={year_ago}&until={year_ago + timedelta(days=30)}"
+    article_urls = [f"/articles/{rec.article_id}", f"/articles/{rec.article_id}?order=score"]
     pages: list[tuple[str, User, list[str]]] = [
-        (
-            "article page (200 claims, as editor)",
-            editor,
-            [f"/articles/{rec.article_id}", f"/articles/{rec.article_id}?order=score"],
-        ),
+        ("article page (200 claims, as editor)", editor, article_urls),
+        ("article page, remembered (a repeated view)", editor, article_urls),
         ("claim page (20 evidence, history, as editor)", editor, [f"/claims/{rec.claim_id}"]),
+        ("claim page, remembered (a repeated view)", editor, [f"/claims/{rec.claim_id}"]),
         (
             "claim page, random claims (as reviewer)",
             reviewer,
@@ -279,13 +288,15 @@ def measure_pages(app: Flask, rec: Records) -> list[Figure]:
     ]
     figures = []
     for label, user, urls in pages:
-        time_pages(app, user, urls)  # caches, first queries
-        warm = time_pages(app, user, urls)
+        remembered = "remembered" in label
+        time_pages(app, user, urls, remembered=remembered)  # caches, first queries
+        warm = time_pages(app, user, urls, remembered=remembered)
         samples = PAGE_SAMPLES
         if statistics.median(warm) > SLOW_PAGE_MS:
             samples = max(2 * len(urls), 6)
         cpu: list[float] = []
-        durations = time_pages(app, user, [urls[i % len(urls)] for i in range(samples)], cpu)
+        chosen = [urls[i % len(urls)] for i in range(samples)]
+        durations = time_pages(app, user, chosen, cpu, remembered=remembered)
         p50, p95 = percentiles(durations)
         cpu50, cpu95 = percentiles(cpu)
         log(
@@ -466,6 +477,15 @@ def measure_load(url: str, rec: Records, args: argparse.Namespace, tmp: Path) ->
         _, floor = measure(
             f"GET /api/me load, {seconds / 2:g} s", lambda: load.run(floor_plan, processes, threads)
         )
+    # The same claim page with the page memory off: every view drawn (for comparison).
+    no_memory = {**env, "CLAIMS_PAGE_CACHE_BYTES": "0"}
+    with load.gunicorn("app:app", no_memory, args.workers, "python:claims.serving", tmp) as port:
+        # The same signed cookies: sessions are checked against the database, not the process.
+        drawn_plan = dataclasses.replace(claim_only, port=port)
+        _, drawn = measure(
+            f"claim page load, page memory off, {seconds / 2:g} s",
+            lambda: load.run(drawn_plan, processes, threads),
+        )
     with load.gunicorn("benchmarks.hello:app", env, args.workers, None, tmp) as port:
         hello_plan = dataclasses.replace(claim_only, port=port)
         _, hello = measure(
@@ -479,7 +499,7 @@ def measure_load(url: str, rec: Records, args: argparse.Namespace, tmp: Path) ->
         chain = verify_tail(last_event)
     for note in notes[:10]:
         log(f"    lost update? {note}")
-    runs = (mixed, alone, floor, hello)
+    runs = (mixed, alone, floor, drawn, hello)
     errors = sum(r.error_count for r in runs)
     for message in [m for r in runs for m in r.errors][:10]:
         log(f"    error: {message}")
@@ -510,6 +530,7 @@ def measure_load(url: str, rec: Records, args: argparse.Namespace, tmp: Path) ->
         floor,
         (),
     )
+    figures += load_figures("load, claim page alone, page memory off (each view drawn)", drawn, ())
     figures += load_figures("load, bare Flask view", hello, ("claim page only",))
     figures.append(
         Figure(
