@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from claims.extraction.attribution import APPROXIMATORS, find_attribution, is_hedged
+from claims.extraction.patterns import alternatives
 from claims.extraction.quantities import ExtractedQuantity, QuantityMatch, find_quantities
 from claims.extraction.scoring import CHECKWORTHY, score_tokens, tokens_of
 from claims.extraction.sentences import sentences_in, split_paragraphs
@@ -32,6 +33,8 @@ from claims.extraction.sentences import sentences_in, split_paragraphs
 CONTEXT = 32
 # The longest quote and statement a claim may hold (the Claim table's limits).
 QUOTE_MAX = 2000
+
+_T = TypeVar("_T")
 
 # How much a figure of each kind adds to its sentence's score: a precise figure is the first
 # thing a checker verifies, money and rates most of all.
@@ -64,6 +67,7 @@ _BYLINE = re.compile(
     r"(?:[\s,&]+(?:and|&|of|de|du|da|al|el|van|von|the|[A-Z][\w.'’-]*))*\s*"
 )
 _DATELINE_TOKEN = re.compile(r"[A-Za-z]+|\d+")
+_DIGIT = re.compile(r"\d")
 _DATELINE_WORDS = frozenset(
     """january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
@@ -74,26 +78,27 @@ _DATELINE_WORDS = frozenset(
 _TERMINAL = re.compile(r"[.!?…‽][)\]\"'”’»]*$")
 # An event and where it happened: verb, up to four words, then in/at/near a proper name
 # (the fewest words first, so "founded in 1998 in Mountain View" finds the place).
+_PLACE_EVENTS = [
+    event.replace("_", " ")
+    for event in """held hosted met meet meets signed inaugurated opened built based located
+    took_place takes_place visited arrived landed launched killed died born attacked struck
+    stationed deployed headquartered arrested detained convened gathered staged crashed exploded
+    founded established produced manufactured tested""".split()
+]
 _PLACE = re.compile(
-    r"\b(?:held|hosted|met|meet|meets|signed|inaugurated|opened|built|based|located|"
-    r"took\s+place|takes\s+place|visited|arrived|landed|launched|killed|died|born|attacked|"
-    r"struck|stationed|deployed|headquartered|arrested|detained|convened|gathered|staged|"
-    r"crashed|exploded|founded|established|opened|produced|manufactured|tested)\b"
+    rf"\b{alternatives(_PLACE_EVENTS)}\b"
     r"(?:[ \t\u00a0]+[\w'’-]+){0,4}?"
     r"[ \t\u00a0]+(?:in|at|near|outside)[ \t\u00a0]+(?:the[ \t\u00a0]+)?"
     r"(?P<place>[A-Z][\w'’-]*(?:[ \t\u00a0]+(?:of[ \t\u00a0]+)?[A-Z][\w'’-]*)*)"
 )
-_PLACE_VERBS = frozenset(
-    """held hosted met meet meets signed inaugurated opened built based located took takes
-    visited arrived landed launched killed died born attacked struck stationed deployed
-    headquartered arrested detained convened gathered staged crashed exploded founded
-    established produced manufactured tested""".split()
-)
+_PLACE_VERBS = frozenset(event.split()[0] for event in _PLACE_EVENTS)
 _NOT_PLACES = frozenset(
     """January February March April May June July August September October November December
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
-_CAPITALIZED = re.compile(r"\b[A-Z][\w'’-]*")
+# A capital that starts a word: "[A-Z](?<!\w[A-Z])" is "\b[A-Z]", written so that the engine
+# can skip to the capitals instead of testing for a word boundary everywhere.
+_CAPITALIZED = re.compile(r"[A-Z](?<!\w[A-Z])[\w'’-]*")
 _COMMON_CAPITALS = frozenset(
     """I The A An And But Or So In On At As For From To With By Of This That These Those It
     He She They We You""".split()
@@ -118,12 +123,27 @@ class ExtractedClaim:
     quantities: tuple[ExtractedQuantity, ...]
 
 
+def _frozen(cls: type[_T], **fields: Any) -> _T:
+    """An instance of a frozen dataclass without __post_init__ or default factories, from all
+    its fields.
+
+    Its __init__ sets each field through object.__setattr__, the larger part of the cost of a
+    claim; this fills the instance's __dict__ at once, to the same effect.
+    """
+    instance = object.__new__(cls)
+    instance.__dict__.update(fields)
+    return instance
+
+
 def _is_furniture(sentence: str) -> bool:
     """Tell whether a sentence is page furniture, a byline or a date line, not content."""
     if len(sentence) >= _FURNITURE_MAX:
         return False
     if _BOILERPLATE.fullmatch(sentence.rstrip(" \t:.!|>»-")) or _BYLINE.fullmatch(sentence):
         return True
+    if _DIGIT.search(sentence) is None:
+        # A date line has a number.
+        return False
     tokens = _DATELINE_TOKEN.findall(sentence)
     return (
         bool(tokens)
@@ -165,9 +185,9 @@ def _cut(text: str, start: int, end: int) -> int:
 class _Sentence:
     """One sentence being turned into claims, with what its claims share."""
 
-    text: str
     start: int
     end: int
+    said: str
     words: set[str]
     score: float
     heading: bool
@@ -178,15 +198,20 @@ class _Sentence:
     @property
     def statement(self) -> str:
         if self._statement is None:
-            self._statement = " ".join(self.text[self.start : self.end].split())[:QUOTE_MAX]
+            said = self.said
+            # A sentence has no blanks at its ends and every space but " " is unprintable, so a
+            # printable one without a double space is already its whitespace-normalized form.
+            if said.isprintable() and "  " not in said:
+                self._statement = said[:QUOTE_MAX]
+            else:
+                self._statement = " ".join(said.split())[:QUOTE_MAX]
         return self._statement
 
     @property
     def attribution(self) -> str | None:
         # Read only for sentences that make claims: most of the cost is in the verb search.
         if not self._attribution_read:
-            said = self.text[self.start : self.end]
-            self._attribution = find_attribution(said, self.words)
+            self._attribution = find_attribution(self.said, self.words)
             self._attribution_read = True
         return self._attribution
 
@@ -200,25 +225,39 @@ def _claim(
     hedged: bool,
     quantities: tuple[ExtractedQuantity, ...] = (),
 ) -> ExtractedClaim:
-    said = text[sentence.start : sentence.end]
     score = sentence.score
     score += _KIND_BONUS.get(kind, 0.0) * (1.0 - score)
     if sentence.heading:
         score *= _HEADING_FACTOR
-    return ExtractedClaim(
+    return _frozen(
+        ExtractedClaim,
         quote=text[start:end],
         start=start,
         end=end,
         prefix=text[max(0, start - CONTEXT) : start],
         suffix=text[end : end + CONTEXT],
-        sentence=said,
+        sentence=sentence.said,
         statement=sentence.statement,
         kind=kind,
-        checkworthiness=round(min(1.0, max(0.0, score)), 4),
+        checkworthiness=_four_places(min(1.0, max(0.0, score))),
         attribution=sentence.attribution,
         hedged=hedged,
         quantities=quantities,
     )
+
+
+def _four_places(score: float) -> float:
+    """round(score, 4) for a score in [0, 1], a few times faster.
+
+    round() goes through a decimal string; scaled by 10**4, the float is within 10**-12 of the
+    exact product, so away from a half-way point its nearest integer is the one round() keeps,
+    and dividing it back gives the float nearest that decimal, as round() does.
+    """
+    scaled = score * 10000.0
+    nearest = round(scaled)
+    if abs(scaled - nearest) > 0.4999:
+        return round(score, 4)
+    return nearest / 10000.0
 
 
 def _figure_claim(
@@ -226,13 +265,14 @@ def _figure_claim(
 ) -> ExtractedClaim:
     quantity = match.quantity
     # "around $1 billion" hedges the figure itself even when the sentence vouches for it.
-    before = text[max(sentence.start, match.start - 24) : match.start]
-    hedged = hedged or (quantity.approximate and APPROXIMATORS.search(before) is not None)
+    if not hedged and quantity.approximate:
+        before = text[max(sentence.start, match.start - 24) : match.start]
+        hedged = APPROXIMATORS.search(before) is not None
     return _claim(text, sentence, match.start, match.end, match.kind, hedged, (quantity,))
 
 
 def _sentence_claims(text: str, sentence: _Sentence, title: bool) -> list[ExtractedClaim]:
-    said = text[sentence.start : sentence.end]
+    said = sentence.said
     hedged = is_hedged(said, sentence.words)
     claims = [
         _figure_claim(text, sentence, m, hedged)
@@ -272,7 +312,7 @@ def extract(text: str) -> list[ExtractedClaim]:
             # One tokenization serves the scorer and the cheap pre-checks of every pattern.
             tokens, words = tokens_of(said)
             score = score_tokens(said, tokens, words)
-            sentence = _Sentence(text, start, end, words, score, heading)
+            sentence = _Sentence(start, end, said, words, score, heading)
             claims.extend(_sentence_claims(text, sentence, title=heading and before_content))
             before_content = False
     claims.sort(key=lambda c: (c.start, -c.end))

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import re
 
-# Every character str.splitlines() breaks on.
-_LINE = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 # A possible end: terminators, closing quotes or brackets, then horizontal space before a word.
+# The first terminator is a class of its own ("[.!?…‽][.!?…‽]*", not "[.!?…‽]+") so that the
+# engine scans for it without trying a match at every character.
 _CANDIDATE = re.compile(
-    r"(?P<stop>[.!?…‽]+)[)\]\"'”’»]*(?P<space>[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+)"
+    r"(?P<stop>[.!?…‽][.!?…‽]*)[)\]\"'”’»]*"
+    r"(?P<space>[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+)"
 )
-_LAST_TOKEN = re.compile(r"(\S+)$")
 _NEXT_WORD = re.compile(r"[\"'“‘«(\[]*([\w'’]+)")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 
@@ -32,6 +32,7 @@ _BLANK = (
     + "\x7f\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000\u200b\u200c\u200d\u2060\ufeff"
     + "".join(map(chr, range(0x2000, 0x200B)))
 )
+_BLANKS = frozenset(_BLANK)
 
 # Abbreviations that come before a name or a number, so never end a sentence.
 _TITLES = frozenset(
@@ -60,6 +61,9 @@ _STARTERS = frozenset(
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A span without the blanks around it, or None if nothing is left."""
+    if start < end and text[start] not in _BLANKS and text[end - 1] not in _BLANKS:
+        # Nothing to trim, as for most sentences: no copy of the text to strip.
+        return start, end
     segment = text[start:end]
     stripped = segment.lstrip(_BLANK)
     if not stripped:
@@ -71,10 +75,14 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
     """Spans of the non-blank lines of text (a paragraph per line, as articles are stored)."""
     spans = []
-    for line in _LINE.finditer(text):
-        span = _trimmed(text, line.start(), line.end())
-        if span is not None:
-            spans.append(span)
+    start = 0
+    # Line breaks are blanks, so a line stripped with its break is its paragraph's text.
+    for line in text.splitlines(keepends=True):
+        stripped = line.lstrip(_BLANK)
+        if stripped:
+            first = start + len(line) - len(stripped)
+            spans.append((first, first + len(stripped.rstrip(_BLANK))))
+        start += len(line)
     return spans
 
 
@@ -87,10 +95,10 @@ def _ends_sentence(text: str, line_start: int, candidate: re.Match[str]) -> bool
     stop = candidate["stop"]
     if stop != ".":
         return True
-    token = _LAST_TOKEN.search(text, max(line_start, candidate.start() - 40), candidate.start())
-    if token is None:
+    before = text[max(line_start, candidate.start() - 40) : candidate.start()]
+    if not before or before[-1].isspace():
         return True
-    word = token[1].lstrip("\"'“‘«([")
+    word = before.rsplit(None, 1)[-1].lstrip("\"'“‘«([")
     if candidate.end("stop") != candidate.start("space"):
         # A quote or bracket closes after the period: that is the end of a sentence.
         return True
