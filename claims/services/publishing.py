@@ -104,7 +104,10 @@ def published(
     if claim_id is not None:
         query = query.where(Verdict.claim == claim_id)
     if after_id is not None:
-        query = query.where(Verdict.claim > after_id)
+        # The bound on both sides of the join: with the verdict's alone, PostgreSQL merge-joined
+        # the claims from the first id on every page (an export of 59,409 read half the claim
+        # table per page of 500).
+        query = query.where((Verdict.claim > after_id) & (Claim.id > after_id))
     page = query.order_by(Verdict.claim).limit(limit)
     current: list[tuple[Any, ...]] = db.execute(page).fetchall()
     if not current:
