@@ -67,22 +67,31 @@ def test_a_killed_import_leaves_all_or_nothing(app, database_url, tmp_path):
     expected_claims = len(extraction.extract(article.read_text(encoding="utf-8").strip()))
     assert expected_claims > 500
 
-    started = time.monotonic()
-    whole = run_import(database_url, article)
-    assert whole.wait(timeout=300) == 0
-    duration = time.monotonic() - started
-    complete = state()
-    assert complete[0] == 1 and complete[1] == expected_claims == complete[3]
+    # The import's length is the shorter of two whole runs: a first run slowed by a busy
+    # machine would put every kill after the commit.
+    durations = []
+    for attempt in range(2):
+        if attempt:
+            Article.delete().execute()  # claims and quantities cascade; the trail stays
+        started = time.monotonic()
+        whole = run_import(database_url, article)
+        assert whole.wait(timeout=300) == 0
+        durations.append(time.monotonic() - started)
+        complete = state()
+        assert complete[0] == 1 and complete[1] == expected_claims
+        assert complete[3] == expected_claims * (attempt + 1)
+        assert complete[2] > 0
+    duration = min(durations)
     # Start again from an empty article table for each kill.
-    outcomes = []
-    for fraction in (0.5, 0.8, 0.95):
-        Article.delete().execute()  # claims and quantities cascade; the trail stays
+    outcomes: list[str] = []
+    for fraction in (0.25, 0.5, 0.8, 0.95):
+        Article.delete().execute()
         process = run_import(database_url, article)
         time.sleep(duration * fraction)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
         articles, claims, quantities, created = state()
-        earlier = complete[3] * (1 + outcomes.count("whole"))
+        earlier = expected_claims * (2 + outcomes.count("whole"))
         events_for_this = created - earlier
         if articles == 0:
             assert (claims, quantities) == (0, 0), f"killed at {fraction:.0%}: claims left behind"
@@ -90,7 +99,7 @@ def test_a_killed_import_leaves_all_or_nothing(app, database_url, tmp_path):
         else:
             assert (articles, claims, quantities) == complete[:3], f"killed at {fraction:.0%}"
             outcomes.append("whole")
-        assert events_for_this in (0, complete[3]), "audit events of a half import"
+        assert events_for_this in (0, expected_claims), "audit events of a half import"
         report = audit.verify()
         assert report.intact, report
     # The kills spanned the run: some landed before the commit.
