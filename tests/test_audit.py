@@ -935,32 +935,36 @@ def test_an_events_hash_covers_exactly_its_canonical_json(texts, numbers, at):
     expected = hashlib.sha256(audit.canonical_json(content).encode("utf-8")).hexdigest()
     assert audit.event_hash(**fields) == expected
     # A value of another type (a bool where a number belongs) takes the general path.
-    assert audit.event_hash(**{**fields, "actor_id": True}) == hashlib.sha256(
-        audit.canonical_json({**content, "actor_id": True}).encode("utf-8")
-    ).hexdigest()
+    assert (
+        audit.event_hash(**{**fields, "actor_id": True})
+        == hashlib.sha256(
+            audit.canonical_json({**content, "actor_id": True}).encode("utf-8")
+        ).hexdigest()
+    )
+
+
+# Every hashed field but `at`.
+_HASHED_FIELDS = (
+    "actor_id",
+    "actor_name",
+    "action",
+    "entity_type",
+    "entity_id",
+    "parent_type",
+    "parent_id",
+    "before",
+    "after",
+    "ip",
+    "request_id",
+    "prev_hash",
+)
 
 
 def test_an_event_on_a_whole_second_verifies(app, system):
     with db.atomic():
         event = audit.record(system, "test.whole", "security", None, after={})
     whole = event.at.replace(microsecond=0)
-    fields = {
-        k: getattr(event, k)
-        for k in (
-            "actor_id",
-            "actor_name",
-            "action",
-            "entity_type",
-            "entity_id",
-            "parent_type",
-            "parent_id",
-            "before",
-            "after",
-            "ip",
-            "request_id",
-            "prev_hash",
-        )
-    }
+    fields = {k: getattr(event, k) for k in _HASHED_FIELDS}
     _without_trigger(
         f"UPDATE audit_event SET at = '{whole.isoformat(sep=' ')}', "
         f"hash = '{audit.event_hash(at=whole, **fields)}' WHERE id = {event.id}"
@@ -986,23 +990,6 @@ def test_a_value_of_an_unexpected_type_is_hashed_as_canonical_json_writes_it(app
     assert stored.fetchone()[0] == "text"
     assert audit.verify() == audit.verify_events(audit.iter_events())
     assert str(audit.verify()) == "2 events, chain intact"
-
-
-# Every hashed field but `at`.
-_HASHED_FIELDS = (
-    "actor_id",
-    "actor_name",
-    "action",
-    "entity_type",
-    "entity_id",
-    "parent_type",
-    "parent_id",
-    "before",
-    "after",
-    "ip",
-    "request_id",
-    "prev_hash",
-)
 
 
 def test_event_times_never_go_backwards_and_date_filters_are_exact(app, system, monkeypatch):
