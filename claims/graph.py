@@ -97,7 +97,15 @@ def layout(
     counted in `hidden`. A link that is neither a site path nor an http(s) address is dropped.
     Raises ValueError if a key repeats, an edge or the root names an unknown node, a kind is
     unknown or max_nodes is below 1.
+
+    The same graph gives the same (immutable) layout, remembered: a busy claim's page is drawn
+    again after every change to its evidence, while its sources stay as they were.
     """
+    return _layout(root, tuple(nodes), tuple(edges), max_nodes)
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(root: str, nodes: tuple[Node, ...], edges: tuple[Edge, ...], max_nodes: int) -> Layout:
     if max_nodes < 1:
         raise ValueError("max_nodes must be at least 1")
     by_key: dict[str, Node] = {}

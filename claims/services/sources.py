@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import urlsplit
 
 import peewee
@@ -149,12 +149,24 @@ def library(flt: SourceFilter, *, after_id: int | None, limit: int) -> list[Sour
     return list(query.order_by(Source.id.desc()).limit(limit))
 
 
-def recent_sources(limit: int = 50) -> list[Source]:
-    """The sources most recently added, for pickers."""
-    return _RECENT(limit)
+class Choice(NamedTuple):
+    """A source as a picker offers it."""
+
+    id: int
+    title: str
 
 
-_RECENT = PreparedSelect(lambda limit: Source.select().order_by(Source.id.desc()).limit(limit))
+def recent_sources(limit: int = 50) -> list[Choice]:
+    """The sources most recently added, for pickers: their ids and titles only (whole rows
+    were a tenth of a claim page's time)."""
+    return [Choice(*row) for row in _RECENT(limit)]
+
+
+_RECENT = PreparedSelect(
+    lambda limit: (
+        Source.select(Source.id, Source.title).order_by(Source.id.desc()).limit(limit).tuples()
+    )
+)
 
 
 def latest_snapshots(source_ids: Iterable[int]) -> dict[int, Snapshot]:

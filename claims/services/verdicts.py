@@ -14,7 +14,7 @@ import peewee
 
 from claims import audit, confidence, workflow
 from claims.audit import Actor
-from claims.db import db, utcnow
+from claims.db import PreparedSelect, db, utcnow
 from claims.errors import (
     ConflictError,
     NotFoundError,
@@ -53,7 +53,10 @@ QUEUE_PER_STATE = 50
 
 def ratings() -> list[Rating]:
     """The rating scale in its order."""
-    return list(Rating.select().order_by(Rating.position, Rating.id))
+    return _RATINGS()
+
+
+_RATINGS = PreparedSelect(lambda: Rating.select().order_by(Rating.position, Rating.id))
 
 
 def get_rating(rating_id: int) -> Rating:
@@ -205,8 +208,12 @@ def delete_rating(actor: Actor, rating_id: int, version: int) -> Rating:
 
 def claim_verdicts(claim_id: int) -> list[Verdict]:
     """A claim's whole verdict history, newest first, with ratings, authors and approvers."""
+    return _CLAIM_VERDICTS(claim_id)
+
+
+def _claim_verdicts_query(claim_id: int) -> peewee.ModelSelect:
     approver = User.alias()
-    return list(
+    return (
         Verdict.select(Verdict, Rating, User, approver)
         .join(Rating)
         .switch(Verdict)
@@ -216,6 +223,9 @@ def claim_verdicts(claim_id: int) -> list[Verdict]:
         .where(Verdict.claim == claim_id)
         .order_by(Verdict.id.desc())
     )
+
+
+_CLAIM_VERDICTS = PreparedSelect(_claim_verdicts_query)
 
 
 def get_verdict(verdict_id: int) -> Verdict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from jinja2 import Environment
+from markupsafe import Markup
 
 from claims import audit, graph, workflow
 from claims.anchoring import word_boundaries
@@ -116,6 +119,22 @@ def provenance_layout(claim: Claim, prov: Provenance) -> graph.Layout:
             graph.Edge(f"source-{citation.source_id}", f"source-{citation.cited_id}", "cites")
         )
     return graph.layout(root, nodes, edges)
+
+
+def provenance_svg(claim: Claim, prov: Provenance) -> Markup | None:
+    """The provenance graph drawn (templates/_graph.html), or None when there is no source."""
+    if not prov.sources:
+        return None
+    return _drawn(
+        current_app.jinja_env, provenance_layout(claim, prov), f"Provenance of claim #{claim.id}"
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _drawn(env: Environment, layout: graph.Layout, title: str) -> Markup:
+    """A layout drawn, remembered with it: a busy claim's page is drawn again after every
+    change to its evidence while its sources stay as they were."""
+    return Markup(env.get_template("_graph.html").module.provenance_graph(layout, title))  # noqa: S704 - the macro's escaped output
 
 
 def _versioned(form_class: type, claim: Claim, **kwargs: Any) -> Any:
@@ -238,7 +257,7 @@ def _render(
         evidence_by_id={e.id: e for e in items},
         latest=prov.latest,
         provenance=prov,
-        graph_layout=provenance_layout(claim, prov) if prov.sources else None,
+        graph_svg=provenance_svg(claim, prov),
         picker=picker,
         moves={m.name for m in workflow.allowed(claim.status, facts)},
         facts=facts,
