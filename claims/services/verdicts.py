@@ -211,7 +211,7 @@ def claim_verdicts(claim_id: int) -> list[Verdict]:
     return _CLAIM_VERDICTS(claim_id)
 
 
-def _claim_verdicts_query(claim_id: int) -> peewee.ModelSelect:
+def _claim_verdicts_query(claim_id: int) -> Any:
     approver = User.alias()
     return (
         Verdict.select(Verdict, Rating, User, approver)

@@ -134,7 +134,8 @@ def provenance_svg(claim: Claim, prov: Provenance) -> Markup | None:
 def _drawn(env: Environment, layout: graph.Layout, title: str) -> Markup:
     """A layout drawn, remembered with it: a busy claim's page is drawn again after every
     change to its evidence while its sources stay as they were."""
-    return Markup(env.get_template("_graph.html").module.provenance_graph(layout, title))  # noqa: S704 - the macro's escaped output
+    draw = getattr(env.get_template("_graph.html").module, "provenance_graph")  # noqa: B009
+    return Markup(draw(layout, title))  # noqa: S704 - the macro's own escaped output
 
 
 def _versioned(form_class: type, claim: Claim, **kwargs: Any) -> Any:
