@@ -34,23 +34,35 @@ class Change:
 
 @dataclass
 class Dependencies:
-    """What a page shows: records by (type, id), whole record types, and actions whose events
-    change it whatever record they name."""
+    """What a page shows: records by (type, id) with what belongs to them, records by (type,
+    id) alone, whole record types, and actions whose events change it whatever record they
+    name."""
 
     records: set[tuple[str, int]] = field(default_factory=set)
     types: set[str] = field(default_factory=set)
     actions: set[str] = field(default_factory=set)
+    alone: set[tuple[str, int]] = field(default_factory=set)
 
     def add(self, kind: str, ids: Iterable[int | None]) -> None:
-        """Depend on these records of one type (None is skipped)."""
+        """Depend on these records of one type and on what belongs to them (a claim's
+        evidence, verdicts and match decisions name the claim as their parent; None is
+        skipped)."""
         self.records.update((kind, i) for i in ids if i is not None)
+
+    def add_alone(self, kind: str, ids: Iterable[int]) -> None:
+        """Depend on these records' own changes only: a page that lists claims shows nothing
+        of their evidence, and a change to evidence that moves its claim on (a first item
+        starts the research) writes the claim's own event too."""
+        self.alone.update((kind, i) for i in ids)
 
     def touched_by(self, change: Change) -> bool:
         """Tell whether this change may alter the page."""
+        own = (change.entity_type, change.entity_id)
         return (
             change.entity_type in self.types
             or change.action in self.actions
-            or (change.entity_type, change.entity_id) in self.records
+            or own in self.records
+            or own in self.alone
             or (change.parent_type, change.parent_id) in self.records
         )
 

@@ -57,6 +57,13 @@ def test_dependencies_decide_which_changes_touch_a_page(records, types, actions,
     assert Dependencies(records, types, actions).touched_by(event) is touched
 
 
+def test_a_record_depended_on_alone_ignores_what_belongs_to_it():
+    listed = Dependencies(alone={("claim", 1)})
+    assert listed.touched_by(change("claim.update", ("claim", 1), ("article", 4)))
+    assert not listed.touched_by(change("evidence.update", ("evidence", 9), ("claim", 1)))
+    assert not listed.touched_by(change("claim.update", ("claim", 2)))
+
+
 def test_a_page_survives_unrelated_changes_and_moves_its_mark():
     cache = PageCache(1000)
     cache.put("k", "<p>page</p>", Dependencies({("claim", 1)}), checked=5)
@@ -223,6 +230,33 @@ def test_a_change_made_by_someone_else_shows_on_the_next_view(app, reviewer, edi
     assert "Edited" in client.get(url).text
     claims.dismiss_claim(SYSTEM, claim.id, Claim.get_by_id(claim.id).version, "opinion")
     assert "status-dismissed" in client.get(article_url).text
+
+
+def test_an_article_page_outlives_changes_to_its_claims_evidence(app, reviewer, editor):
+    """The article page shows its claims' own fields: editing their evidence keeps it in
+    memory, and the first evidence of a new claim (which starts its research) does not."""
+    article = factories.article(reviewer, "The council approved a $48 million flood wall.")
+    claim = Claim.select().where(Claim.article == article.id).first()
+    client = app.test_client()
+    login(client, reviewer.username)
+    url = f"/articles/{article.id}"
+    assert "status-new" in client.get(url).text
+    cache = page_cache(app)
+    assert cache is not None
+    source = factories.source("Ministry statement")
+    item = evidence.add_evidence(
+        factories.actor_for(editor), claim.id, source.id, excerpt="$48 million", stance="supports"
+    )
+    misses = cache.misses
+    page = client.get(url).text
+    assert cache.misses == misses + 1  # research started: the claim's own event
+    assert "status-in_research" in page and "status-new" not in page
+    evidence.update_evidence(
+        factories.actor_for(editor), item.id, item.version, note="Checked against the budget."
+    )
+    hits = cache.hits
+    assert client.get(url).text == page
+    assert cache.hits == hits + 1
 
 
 def test_the_memory_can_be_turned_off(app, reviewer):

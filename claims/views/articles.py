@@ -154,7 +154,9 @@ def _render(
     revision_form: RevisionForm | None = None,
 ) -> str:
     """Draw the article's page, noting in `dependencies` every record it shows (events on its
-    claims name the article as their parent; their evidence and verdicts name the claim)."""
+    claims name the article as their parent). It shows the claims' own fields only: a change to
+    their evidence, verdicts or matches leaves it as it was unless it writes the claim's own
+    event too (a verdict approved, research started)."""
     order = request.args.get("order", "position")
     if order not in ("position", "score"):
         abort(400)
@@ -175,7 +177,7 @@ def _render(
         history = audit.history("article", article.id, limit=TIMELINE_LENGTH)
     listed_revisions = revisions.revisions_of(article.id)
     dependencies.add("article", [article.id])
-    dependencies.add("claim", [c.id for c in claim_list])
+    dependencies.add_alone("claim", [c.id for c in claim_list])
     dependencies.add("user", [r.created_by_id for r in listed_revisions])
     return render_template(
         "articles/show.html",
