@@ -11,7 +11,7 @@ import peewee
 
 from claims import audit, documents, extraction, fetch
 from claims.audit import Actor
-from claims.db import db
+from claims.db import PreparedSelect, db
 from claims.documents import Document
 from claims.errors import (
     ConflictError,
@@ -50,14 +50,19 @@ def get_article(article_id: int) -> Article:
     return article
 
 
-def recent_articles(limit: int) -> peewee.ModelSelect[Article]:
+def recent_articles(limit: int) -> list[Article]:
     """The most recently imported articles with their importer, newest first."""
-    return (
+    return _RECENT(limit)
+
+
+_RECENT = PreparedSelect(
+    lambda limit: (
         Article.select(*ARTICLE_LISTED, User)
         .join(User)
         .order_by(Article.imported_at.desc(), Article.id.desc())
         .limit(limit)
     )
+)
 
 
 def _optional(value: str | None, limit: int, field: str) -> str | None:

@@ -443,10 +443,10 @@ class QueueItem(NamedTuple):
     updated_at: datetime
 
 
-def _queue_items(where: peewee.Expression, order: peewee.Field, limit: int) -> list[QueueItem]:
+def _queue_query(where: peewee.Expression, order: peewee.Field, limit: int) -> Any:
     # Tuples of the four columns shown: building a Claim and an Article for each of a queue's
     # 200 lines was most of the page's time.
-    rows = (
+    return (
         Claim.select(Claim.id, Claim.quote, Article.title, Claim.updated_at)
         .join(Article)
         .where(where)
@@ -454,26 +454,34 @@ def _queue_items(where: peewee.Expression, order: peewee.Field, limit: int) -> l
         .limit(limit)
         .tuples()
     )
-    return [QueueItem(*row) for row in cast(Iterable[tuple[int, str, str, datetime]], rows)]
+
+
+_QUEUE_RECHECK = PreparedSelect(
+    lambda user_id, limit: _queue_query(
+        (Claim.needs_recheck == True)  # noqa: E712 - the index needs the comparison
+        & ((Claim.assignee == user_id) | Claim.assignee.is_null()),
+        Claim.recheck_since,
+        limit,
+    )
+)
+_QUEUE_STATE = {
+    state: PreparedSelect(
+        lambda user_id, limit, state=state: _queue_query(
+            (Claim.assignee == user_id) & (Claim.status == state), Claim.updated_at, limit
+        )
+    )
+    for state in CLAIM_STATUSES
+    if state != "dismissed"
+}
 
 
 def my_queue(user_id: int, per_state: int = QUEUE_PER_STATE) -> dict[str, list[QueueItem]]:
     """The claims assigned to a user, by state in workflow order (dismissed left out), oldest
     change first; at most `per_state` of each, in one query per state."""
     # First: approved verdicts whose words the article changed, the user's or nobody's.
-    queue = {
-        RECHECK: _queue_items(
-            (Claim.needs_recheck == True)  # noqa: E712 - the index needs the comparison
-            & ((Claim.assignee == user_id) | Claim.assignee.is_null()),
-            Claim.recheck_since,
-            per_state,
-        )
-    }
-    for state in CLAIM_STATUSES:
-        if state != "dismissed":
-            queue[state] = _queue_items(
-                (Claim.assignee == user_id) & (Claim.status == state), Claim.updated_at, per_state
-            )
+    queue = {RECHECK: [QueueItem(*row) for row in _QUEUE_RECHECK(user_id, per_state)]}
+    for state, query in _QUEUE_STATE.items():
+        queue[state] = [QueueItem(*row) for row in query(user_id, per_state)]
     return queue
 
 
@@ -482,17 +490,23 @@ def queue_counts(user_id: int) -> dict[str, int]:
     need a re-check (one query, on the tally the database keeps)."""
     counts: dict[str, int] = {RECHECK: 0}
     for status, assignee_id, n, rechecks in cast(
-        Iterable[tuple[str, int, int, int]],
-        ClaimTally.select(
-            ClaimTally.status, ClaimTally.assignee_id, ClaimTally.claims, ClaimTally.rechecks
-        )
-        .where(ClaimTally.assignee_id.in_([user_id, NOBODY]))
-        .tuples(),
+        Iterable[tuple[str, int, int, int]], _QUEUE_COUNTS(user_id)
     ):
         if assignee_id == user_id:
             counts[status] = n
         counts[RECHECK] += rechecks
     return counts
+
+
+_QUEUE_COUNTS = PreparedSelect(
+    lambda user_id: (
+        ClaimTally.select(
+            ClaimTally.status, ClaimTally.assignee_id, ClaimTally.claims, ClaimTally.rechecks
+        )
+        .where(ClaimTally.assignee_id.in_([user_id, NOBODY]))
+        .tuples()
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -527,35 +541,79 @@ class Dashboard:
 def _claim_lines(state: str, order: peewee.Field, shown: int) -> list[Claim]:
     """The first claims of a state in `order`, read along claim(status, order, id), with only
     what the dashboard's lists show."""
-    return list(
-        Claim.select(
-            Claim.id, Claim.quote, Claim.status, Claim.created_at, Claim.updated_at, Article.title
+    key = (state, order.name)
+    query = _CLAIM_LINES.get(key)
+    if query is None:
+        query = _CLAIM_LINES[key] = PreparedSelect(
+            lambda limit: (
+                Claim.select(
+                    Claim.id,
+                    Claim.quote,
+                    Claim.status,
+                    Claim.created_at,
+                    Claim.updated_at,
+                    Article.title,
+                )
+                .join(Article)
+                .where(Claim.status == state)
+                .order_by(order, Claim.id)
+                .limit(limit)
+            )
         )
-        .join(Article)
-        .where(Claim.status == state)
-        .order_by(order, Claim.id)
-        .limit(shown)
-    )
+    return query(shown)
+
+
+_CLAIM_LINES: dict[tuple[str, str], PreparedSelect] = {}
 
 
 def _claim_counts() -> tuple[dict[str, int], list[tuple[str, dict[str, int]]]]:
     """Claims by state, and each assignee's open claims by state, from the tally."""
     by_state = dict.fromkeys(CLAIM_STATUSES, 0)
     load: dict[tuple[str, str], dict[str, int]] = {}
-    for status, n, name, key in cast(
-        Iterable[tuple[str, int, str | None, str | None]],
-        ClaimTally.select(
-            ClaimTally.status, ClaimTally.claims, User.display_name, User.username_key
-        )
-        .join(User, peewee.JOIN.LEFT_OUTER, on=ClaimTally.assignee_id == User.id)
-        .where(ClaimTally.claims > 0)
-        .tuples(),
-    ):
+    for status, n, name, key in cast(Iterable[tuple[str, int, str | None, str | None]], _TALLIES()):
         by_state[status] += n
         if name is not None and key is not None and status in OPEN_STATES:
             load.setdefault((key, name), {})[status] = n
     workload = sorted(load.items(), key=lambda item: (-sum(item[1].values()), item[0][0]))
     return by_state, [(name, counts) for (_, name), counts in workload]
+
+
+_TALLIES = PreparedSelect(
+    lambda: (
+        ClaimTally.select(
+            ClaimTally.status, ClaimTally.claims, User.display_name, User.username_key
+        )
+        .join(User, peewee.JOIN.LEFT_OUTER, on=ClaimTally.assignee_id == User.id)
+        .where(ClaimTally.claims > 0)
+        .tuples()
+    )
+)
+_PUBLISHED = PreparedSelect(
+    lambda: RatingTally.select(RatingTally.rating, RatingTally.verdicts).tuples()
+)
+
+
+def _in_progress_query(limit: int) -> Any:
+    has_open = Claim.select(peewee.SQL("1")).where(
+        (Claim.article == Article.id) & Claim.status.in_(OPEN_STATES)
+    )
+    return (
+        Article.select(Article.id, Article.title, Article.imported_at)
+        .where(peewee.fn.EXISTS(has_open))
+        .order_by(Article.imported_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
+
+
+_IN_PROGRESS = PreparedSelect(_in_progress_query)
+_ARTICLE_COUNTS = PreparedSelect(
+    lambda ids: (
+        Claim.select(Claim.article, Claim.status, peewee.fn.COUNT(Claim.id))
+        .where(Claim.article.in_(ids))
+        .group_by(Claim.article, Claim.status)
+        .tuples()
+    )
+)
 
 
 def dashboard(
@@ -567,32 +625,15 @@ def dashboard(
     # The counts come from the tallies the database keeps (migration 0014): grouping every
     # claim and every current verdict at each view cost 50 ms at 100,000 claims.
     by_state, workload = _claim_counts()
-    published = dict(
-        cast(
-            Iterable[tuple[int, int]],
-            RatingTally.select(RatingTally.rating, RatingTally.verdicts).tuples(),
-        )
-    )
+    published = dict(cast(Iterable[tuple[int, int]], _PUBLISHED()))
     by_rating = [(r, published.get(r.id, 0)) for r in ratings()]
     # Articles with open claims, most recently imported first: newest articles are probed one by
     # one (index claim(article_id, status)) until enough have open claims.
-    has_open = Claim.select(peewee.SQL("1")).where(
-        (Claim.article == Article.id) & Claim.status.in_(OPEN_STATES)
-    )
-    recent = list(
-        Article.select(Article.id, Article.title, Article.imported_at)
-        .where(peewee.fn.EXISTS(has_open))
-        .order_by(Article.imported_at.desc(), Article.id.desc())
-        .limit(articles_shown)
-    )
+    recent = _IN_PROGRESS(articles_shown)
     counts: dict[int, dict[str, int]] = {a.id: {} for a in recent}
     if recent:
         for article_id, status, n in cast(
-            Iterable[tuple[int, str, int]],
-            Claim.select(Claim.article, Claim.status, peewee.fn.COUNT(Claim.id))
-            .where(Claim.article.in_(list(counts)))
-            .group_by(Claim.article, Claim.status)
-            .tuples(),
+            Iterable[tuple[int, str, int]], _ARTICLE_COUNTS(list(counts))
         ):
             counts[int(article_id)][str(status)] = int(n)
     # The oldest of each unreviewed state, read in order, then merged: one IN over both states

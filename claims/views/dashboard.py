@@ -17,7 +17,7 @@ bp = Blueprint("dashboard", __name__)
 @allow("reviewer")
 def index() -> ResponseReturnValue:
     board = verdicts.dashboard(with_awaiting=current_user.has_role("editor"))
-    recent = list(articles.recent_articles(current_app.config["PAGE_SIZE"] // 5 or 10))
+    recent = articles.recent_articles(current_app.config["PAGE_SIZE"] // 5 or 10)
     return render_template(
         "dashboard/index.html",
         board=board,
