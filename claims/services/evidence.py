@@ -124,17 +124,21 @@ def by_stance(items: Sequence[Evidence]) -> list[tuple[str, list[Evidence]]]:
 
 def get_evidence(evidence_id: int) -> Evidence:
     """An evidence item with its claim and source. Raises NotFoundError."""
-    item = (
+    found = _EVIDENCE(evidence_id)
+    if not found:
+        raise NotFoundError("No such evidence.")
+    return found[0]
+
+
+_EVIDENCE = PreparedSelect(
+    lambda evidence_id: (
         Evidence.select(Evidence, Claim, Source)
         .join(Claim)
         .switch(Evidence)
         .join(Source)
         .where(Evidence.id == evidence_id)
-        .first()
     )
-    if item is None:
-        raise NotFoundError("No such evidence.")
-    return item
+)
 
 
 def _stated(text: str | None) -> dict[str, Any]:

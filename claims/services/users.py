@@ -337,14 +337,18 @@ def user_for_token(plaintext: str) -> User | None:
     """Return the active user that an unrevoked API token belongs to, or None."""
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
-    row = (
-        ApiToken.select(ApiToken, User)
-        .join(User)
+    return next(iter(User.raw(_TOKEN_USER.sql(), _token_hash(plaintext), True)), None)
+
+
+# Read on every request with a token: the values are the token's hash and True.
+_TOKEN_USER = Prepared(
+    lambda: (
+        User.select()
+        .join(ApiToken, on=ApiToken.user == User.id)
         .where(
-            (ApiToken.token_hash == _token_hash(plaintext))
+            (ApiToken.token_hash == "")
             & ApiToken.revoked_at.is_null()
             & (User.active == True)  # noqa: E712
         )
-        .first()
     )
-    return row.user if row else None
+)
