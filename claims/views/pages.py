@@ -10,11 +10,15 @@ is rendered as a placeholder and put in on the way out.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from claims import audit
 from claims.pagecache import Dependencies, PageCache, still_valid
@@ -27,9 +31,53 @@ _PLACEHOLDER = "csrf-" + secrets.token_hex(16)
 
 
 def init_app(app: Flask) -> None:
-    """Give the application its page memory (PAGE_CACHE_BYTES; 0 turns it off)."""
+    """Give the application its page memory (PAGE_CACHE_BYTES; 0 turns it off) and the
+    templates their remembered form fields."""
     size = int(app.config["PAGE_CACHE_BYTES"])
     app.extensions[_EXTENSION] = PageCache(size) if size > 0 else None
+    app.add_template_global(remembered_field)
+
+
+# Form fields drawn (templates/_forms.html), by everything their drawing reads.
+FIELDS_KEPT = 2000
+_fields: OrderedDict[Hashable, Markup] = OrderedDict()
+_fields_lock = threading.Lock()
+
+
+def remembered_field(draw: Callable[..., Markup], f: Any, class_: str = "") -> Markup:
+    """A form field as the `draw` macro renders it (escaped Markup, as every macro of an
+    autoescaped template returns), from memory when a field of the same form, name, label,
+    help, value, choices and attributes was drawn before. A field with errors (what was typed,
+    and why it was refused) is always drawn."""
+    if f.errors:
+        return draw(f, class_)
+    key = (
+        draw,
+        type(f),
+        f.id,
+        f.name,
+        class_,
+        f.label.text,
+        f.description,
+        repr(f.data),
+        repr(f.raw_data),
+        repr(getattr(f, "choices", None)),
+        repr(f.render_kw),
+        repr(sorted(vars(f.flags).items())),
+        type(f.widget),
+        repr(vars(f.widget)),
+    )
+    with _fields_lock:
+        found = _fields.get(key)
+        if found is not None:
+            _fields.move_to_end(key)
+            return found
+    drawn = draw(f, class_)
+    with _fields_lock:
+        _fields[key] = drawn
+        while len(_fields) > FIELDS_KEPT:
+            _fields.popitem(last=False)
+    return drawn
 
 
 def page_cache(app: Flask) -> PageCache | None:
