@@ -16,7 +16,7 @@ from typing import Any
 
 import peewee
 
-from claims.db import Prepared, db, is_postgres, utcnow
+from claims.db import Prepared, PreparedSelect, db, is_postgres, utcnow
 from claims.errors import NotFoundError, ValidationError
 from claims.models import AuditEvent
 from claims.pagecache import Change
@@ -616,21 +616,56 @@ class Timeline:
 def history(entity_type: str, entity_id: int, limit: int = 100) -> Timeline:
     """A record's own timeline, with the events of what belongs to it (a claim's verdicts, an
     article's claims): the newest `limit`, oldest first, and the total."""
-    own = (AuditEvent.entity_type == entity_type) & (AuditEvent.entity_id == entity_id)
-    children = (AuditEvent.parent_type == entity_type) & (AuditEvent.parent_id == entity_id)
+    queries = _HISTORY.get(entity_type)
+    if queries is None:
+        queries = _HISTORY[entity_type] = _history_queries(entity_type)
+    newest_own, newest_children, total = queries
     # The newest ids of each kind, read backwards along their indexes, then those rows: asking
     # for "own or children, newest first" sorted every event of a busy claim (2,000 and more)
     # with its text.
-    found: set[int] = set()
-    for condition in (own, children):
-        newest = AuditEvent.select(AuditEvent.id).where(condition)
-        found.update(e.id for e in newest.order_by(AuditEvent.id.desc()).limit(limit))
+    found = {row[0] for row in newest_own(entity_id, limit)}
+    found.update(row[0] for row in newest_children(entity_id, limit))
     ids = sorted(found, reverse=True)[:limit]
-    events = list(AuditEvent.select().where(AuditEvent.id.in_(ids)).order_by(AuditEvent.id))
+    events = _EVENTS(ids) if ids else []
     # Counted every time, so that a page runs the same queries however long the history; the
     # count reads the indexes only.
-    total = AuditEvent.select().where(own | children).count()
-    return Timeline(events, total)
+    return Timeline(events, int(total(entity_id, entity_id)[0][0]))
+
+
+def _history_queries(entity_type: str) -> tuple[PreparedSelect, PreparedSelect, PreparedSelect]:
+    """A record type's timeline queries, written once (the type is part of their SQL)."""
+
+    def own(entity_id: int) -> peewee.Expression:
+        return (AuditEvent.entity_type == entity_type) & (AuditEvent.entity_id == entity_id)
+
+    def children(entity_id: int) -> peewee.Expression:
+        return (AuditEvent.parent_type == entity_type) & (AuditEvent.parent_id == entity_id)
+
+    def newest(condition: Any) -> PreparedSelect:
+        return PreparedSelect(
+            lambda entity_id, limit: (
+                AuditEvent.select(AuditEvent.id)
+                .where(condition(entity_id))
+                .order_by(AuditEvent.id.desc())
+                .limit(limit)
+                .tuples()
+            )
+        )
+
+    total = PreparedSelect(
+        lambda first, second: (
+            AuditEvent.select(peewee.fn.COUNT(AuditEvent.id))
+            .where(own(first) | children(second))
+            .tuples()
+        )
+    )
+    return newest(own), newest(children), total
+
+
+_HISTORY: dict[str, tuple[PreparedSelect, PreparedSelect, PreparedSelect]] = {}
+_EVENTS = PreparedSelect(
+    lambda ids: AuditEvent.select().where(AuditEvent.id.in_(ids)).order_by(AuditEvent.id)
+)
 
 
 # Kept in the record (and its hash) but not shown in the readable diff.

@@ -208,13 +208,26 @@ class PreparedSelect:
     def __call__(self, *values: Any) -> list[Any]:
         """The query's rows for these values, as models."""
         query = self._build(*values)
+        sql, params = self._bound(values)
+        if not sql:
+            return list(query)
+        # What peewee's own execution does once it has the SQL.
+        query._cursor_wrapper = query._get_cursor_wrapper(db.execute_sql(sql, params))
+        return list(query)
+
+    def rows(self, *values: Any) -> list[tuple[Any, ...]]:
+        """The query's rows for these values as the database gives them (no conversion)."""
+        sql, params = self._bound(values)
+        if not sql:
+            return list(db.execute(self._build(*values)).fetchall())
+        return list(db.execute_sql(sql, params).fetchall())
+
+    def _bound(self, values: tuple[Any, ...]) -> tuple[str, list[Any]]:
         shape = (type(db.obj), *(_shape(v) for v in values))
         plan = self._plans.get(shape)
         if plan is None:
             plan = self._plans[shape] = self._plan(values)
         sql, slots = plan
-        if not sql:
-            return list(query)
         params = []
         for slot in slots:
             if isinstance(slot, _Constant):
@@ -222,9 +235,7 @@ class PreparedSelect:
             else:
                 k, j = slot
                 params.append(values[k] if j < 0 else values[k][j])
-        # What peewee's own execution does once it has the SQL.
-        query._cursor_wrapper = query._get_cursor_wrapper(db.execute_sql(sql, params))
-        return list(query)
+        return sql, params
 
     def _plan(self, values: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
         where: dict[int, tuple[int, int]] = {}

@@ -12,7 +12,7 @@ from typing import Any
 from peewee import Case
 
 from claims.config import Publisher
-from claims.db import db
+from claims.db import PreparedSelect, db
 from claims.errors import NotFoundError
 from claims.export import claimreview
 from claims.export.claimreview import Problem, Published, Revision
@@ -61,19 +61,15 @@ def _day(value: date | str | None) -> date | None:
     return date.fromisoformat(value)
 
 
-def published(
-    *,
-    after_id: int | None = None,
-    limit: int = FEED_BATCH,
-    article_id: int | None = None,
-    claim_id: int | None = None,
-) -> list[Published]:
-    """Published claims in id order (keyset after `after_id`), optionally of one article or
-    one claim: three queries whatever the page size."""
-    # Only what a ClaimReview is made of (an article's text is most of a row; a rationale is
-    # read only when there is no plain explanation to use), in the order of the index
-    # verdict(current, claim_id): page after page without sorting. The rows are read raw, as
-    # the database gives them: three models built per row were a third of the export's time.
+def _page_query(
+    article_id: int | None,
+    claim_id: int | None,
+    after_id: int | None,
+    after_again: int | None,
+    limit: int,
+) -> Any:
+    """One page of published claims (`after_again` is `after_id` once more: a prepared query
+    takes each value once)."""
     query = (
         Verdict.select(
             Verdict.claim,
@@ -107,21 +103,52 @@ def published(
         # The bound on both sides of the join: with the verdict's alone, PostgreSQL merge-joined
         # the claims from the first id on every page (an export of 59,409 read half the claim
         # table per page of 500).
-        query = query.where((Verdict.claim > after_id) & (Claim.id > after_id))
-    page = query.order_by(Verdict.claim).limit(limit)
-    current: list[tuple[Any, ...]] = db.execute(page).fetchall()
-    if not current:
-        return []
-    history: dict[int, list[tuple[str, datetime]]] = {row[0]: [] for row in current}
+        query = query.where((Verdict.claim > after_id) & (Claim.id > after_again))
+    return query.order_by(Verdict.claim).limit(limit)
+
+
+def _approvals_query(
+    article_id: int | None,
+    claim_id: int | None,
+    after_id: int | None,
+    after_again: int | None,
+    limit: int,
+) -> Any:
+    """Every approval of the page's claims, oldest first."""
+    page = _page_query(article_id, claim_id, after_id, after_again, limit)
     # The page as a subquery rather than its list of ids, which peewee takes longer to write
     # out than the database to read.
-    rows = (
+    return (
         Verdict.select(Verdict.claim, Rating.label, Verdict.decided_at)
         .join(Rating)
         .where(Verdict.claim.in_(page.select(Verdict.claim)) & (Verdict.state == "approved"))
         .order_by(Verdict.decided_at, Verdict.id)
     )
-    for owner, label, decided in db.execute(rows).fetchall():
+
+
+# Written once per database and choice of filters, then run with new values.
+_PAGE = PreparedSelect(_page_query)
+_APPROVALS = PreparedSelect(_approvals_query)
+
+
+def published(
+    *,
+    after_id: int | None = None,
+    limit: int = FEED_BATCH,
+    article_id: int | None = None,
+    claim_id: int | None = None,
+) -> list[Published]:
+    """Published claims in id order (keyset after `after_id`), optionally of one article or
+    one claim: three queries whatever the page size."""
+    # Only what a ClaimReview is made of (an article's text is most of a row; a rationale is
+    # read only when there is no plain explanation to use), in the order of the index
+    # verdict(current, claim_id): page after page without sorting. The rows are read raw, as
+    # the database gives them: three models built per row were a third of the export's time.
+    current = _PAGE.rows(article_id, claim_id, after_id, after_id, limit)
+    if not current:
+        return []
+    history: dict[int, list[tuple[str, datetime]]] = {row[0]: [] for row in current}
+    for owner, label, decided in _APPROVALS.rows(article_id, claim_id, after_id, after_id, limit):
         history[owner].append((label, _instant(decided)))
     # Reopenings matter to a claim with a revised verdict, or one reopened since its verdict.
     reopened = _reopenings(
