@@ -192,12 +192,8 @@ def record(
         # Serializes appends across connections and app servers until this transaction ends.
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK_KEY,))
     # On SQLite every transaction is BEGIN IMMEDIATE (claims/db.py), which already serializes.
-    last = (
-        AuditEvent.select(AuditEvent.hash, AuditEvent.at)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-        .first()
-    )
+    newest = _NEWEST()
+    last = newest[0] if newest else None
     # Times never go backwards along the chain, even when app servers' clocks differ a little:
     # so "events between two dates" is a range of ids (claims/audit.py: search).
     now = utcnow()
@@ -217,6 +213,13 @@ def record(
         "prev_hash": last.hash if last else GENESIS_HASH,
     }
     return AuditEvent.create(hash=event_hash(**fields), **fields)
+
+
+_NEWEST = PreparedSelect(
+    lambda: (
+        AuditEvent.select(AuditEvent.hash, AuditEvent.at).order_by(AuditEvent.id.desc()).limit(1)
+    )
+)
 
 
 @dataclass(frozen=True)
