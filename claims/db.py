@@ -223,6 +223,8 @@ class PreparedSelect:
         return list(db.execute_sql(sql, params).fetchall())
 
     def _bound(self, values: tuple[Any, ...]) -> tuple[str, list[Any]]:
+        if any(isinstance(v, list | tuple) and len(v) > LIST_PLANNED for v in values):
+            return "", []  # one plan per length: long lists are compiled each time instead
         shape = (type(db.obj), *(_shape(v) for v in values))
         plan = self._plans.get(shape)
         if plan is None:
@@ -271,6 +273,9 @@ class PreparedSelect:
 
 # Far below any id: never a real value of a prepared query.
 _MARKER = -(2**52)
+# A prepared query keeps one plan per length of each list it is given (IN): up to this length,
+# so that its plans stay few and small whatever lists it sees.
+LIST_PLANNED = 100
 
 
 @dataclass(frozen=True)

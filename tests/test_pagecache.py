@@ -293,3 +293,39 @@ def test_a_remembered_page_costs_two_queries_however_large(app, reviewer, monkey
         assert client.get(url).status_code == 200
         monkeypatch.undo()
         assert len(seen) == 2, seen
+
+
+def test_a_typed_password_is_never_kept_in_the_field_memory(app, reviewer):
+    """A refused sign-in shows the form again; the password typed must not outlive the request
+    in the memory of drawn form fields (claims/views/pages.py)."""
+    from claims.views import pages
+
+    client = app.test_client()
+    response = login(client, reviewer.username, "Wrong-Secret-8841")
+    assert response.status_code == 401 and 'name="password"' in response.text
+    assert "Wrong-Secret-8841" not in response.text
+    assert pages._fields, "the sign-in form's other fields are kept"
+    assert not any("Wrong-Secret-8841" in repr(key) for key in pages._fields)
+
+
+def test_a_field_holding_a_long_text_is_drawn_but_not_kept(app):
+    """An article's text typed into a refused form (up to a million characters) is drawn each
+    time rather than kept: the memory stays small whatever is typed."""
+    from wtforms import Form, TextAreaField
+
+    from claims.views import pages
+
+    class Pasted(Form):
+        text = TextAreaField("Text")
+
+    draw = app.jinja_env.get_template("_forms.html").module.drawn_field
+    with app.test_request_context():
+        short = Pasted(data={"text": "A short note."})
+        long = Pasted(data={"text": "word " * 2000})
+        kept = len(pages._fields)
+        assert pages.remembered_field(draw, long.text) == draw(long.text)
+        assert len(pages._fields) == kept
+        first = pages.remembered_field(draw, short.text)
+        assert len(pages._fields) == kept + 1
+        assert pages.remembered_field(draw, short.text) is first
+        assert "A short note." in first

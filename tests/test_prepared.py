@@ -91,3 +91,23 @@ def test_joined_models_come_back_whole(claims_and_evidence):
     assert items and items[0].source.title.startswith("Report")
     assert items[0].created_by.username
     assert claims.get_claim(claim.id).article.id == claim.article_id
+
+
+def test_long_lists_are_compiled_rather_than_planned(claims_and_evidence):
+    """One plan per list length would grow without end (an article's claims, however many):
+    past LIST_PLANNED values a list is compiled each time, and gives the same rows."""
+    from claims.db import LIST_PLANNED
+
+    prepared = PreparedSelect(
+        lambda ids: Claim.select().where(Claim.id.in_(ids)).order_by(Claim.id)
+    )
+    ids = [c.id for c in claims_and_evidence]
+    padded = ids + [10**9 + n for n in range(LIST_PLANNED)]
+    assert [c.id for c in prepared(padded)] == ids
+    assert [c.id for c in prepared([*padded, 10**9 - 1])] == ids
+    assert prepared._plans == {}
+    assert [c.id for c in prepared(ids)] == ids
+    assert len(prepared._plans) == 1
+    raw = PreparedSelect(lambda ids: Claim.select(Claim.id).where(Claim.id.in_(ids)).tuples())
+    assert sorted(row[0] for row in raw.rows(padded)) == ids
+    assert raw._plans == {}

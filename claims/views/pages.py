@@ -19,6 +19,8 @@ from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from wtforms import PasswordField
+from wtforms.csrf.core import CSRFTokenField
 
 from claims import audit
 from claims.pagecache import Dependencies, PageCache, still_valid
@@ -38,8 +40,14 @@ def init_app(app: Flask) -> None:
     app.add_template_global(remembered_field)
 
 
-# Form fields drawn (templates/_forms.html), by everything their drawing reads.
+# Form fields drawn (templates/_forms.html), by everything their drawing reads: at most this
+# many, each keyed by at most FIELD_KEY_MAX characters (an article's text typed into a form
+# that was refused is drawn every time rather than kept).
 FIELDS_KEPT = 2000
+FIELD_KEY_MAX = 4000
+# Never kept: what a password field was given (it is not shown, and must not outlive the
+# request), and a CSRF token (one per request; not drawn through `field` today).
+_NEVER_KEPT = (PasswordField, CSRFTokenField)
 _fields: OrderedDict[Hashable, Markup] = OrderedDict()
 _fields_lock = threading.Lock()
 
@@ -49,7 +57,7 @@ def remembered_field(draw: Callable[..., Markup], f: Any, class_: str = "") -> M
     autoescaped template returns), from memory when a field of the same form, name, label,
     help, value, choices and attributes was drawn before. A field with errors (what was typed,
     and why it was refused) is always drawn."""
-    if f.errors:
+    if f.errors or isinstance(f, _NEVER_KEPT):
         return draw(f, class_)
     key = (
         draw,
@@ -67,6 +75,8 @@ def remembered_field(draw: Callable[..., Markup], f: Any, class_: str = "") -> M
         type(f.widget),
         repr(vars(f.widget)),
     )
+    if sum(len(part) for part in key if isinstance(part, str)) > FIELD_KEY_MAX:
+        return draw(f, class_)  # a long text typed into a form: drawn, not kept
     with _fields_lock:
         found = _fields.get(key)
         if found is not None:
