@@ -72,7 +72,9 @@ def test_pages_fit_a_phone_and_are_keyboard_usable(browser, app, live_server, re
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     tab = context.new_page()
     tab.goto(f"{live_server.url}/login")
-    # The username field has the focus on arrival; the rest is Tab and Enter.
+    # The username field has the focus on arrival (the browser runs autofocus in a task of its
+    # own, which may come after the load event); the rest is Tab and Enter.
+    tab.wait_for_function("document.activeElement?.name === 'username'", timeout=5000)
     assert tab.evaluate("document.activeElement.name") == "username"
     tab.keyboard.type("rita")
     tab.keyboard.press("Tab")
