@@ -373,31 +373,7 @@ def verify_tail(after_id: int) -> audit.ChainReport:
     verifier = audit.ChainVerifier()
     if after_id:
         verifier.expected_prev = AuditEvent.get_by_id(after_id).hash
-    names = [
-        "id",
-        "at",
-        "actor_id",
-        "actor_name",
-        "action",
-        "entity_type",
-        "entity_id",
-        "parent_type",
-        "parent_id",
-        "before",
-        "after",
-        "ip",
-        "request_id",
-        "prev_hash",
-        "hash",
-    ]
-    fields = [
-        AuditEvent.at.cast("TEXT").alias("at") if n == "at" else getattr(AuditEvent, n)
-        for n in names
-    ]
-    query = AuditEvent.select(*fields).where(AuditEvent.id > after_id).order_by(AuditEvent.id)
-    for row in db.execute(query).fetchall():
-        event = dict(zip(names, row, strict=True))
-        event["at"] = audit.canonical_time(event["at"])
+    for event in audit.iter_events(after_id=after_id):
         if not verifier.add(event):
             break
     return verifier.report()

@@ -7,6 +7,7 @@ The canonical serialization that each event's hash covers is documented in the R
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -260,13 +261,13 @@ _COLUMNS = (
 _NAMES = tuple(c.name for c in _COLUMNS)
 
 
-def iter_events(batch: int = _VERIFY_BATCH) -> Iterator[dict[str, Any]]:
-    """Yield every event in chain order as a dict (its time as canonical text), reading in
-    keyset-paginated batches."""
+def iter_events(batch: int = _VERIFY_BATCH, after_id: int = 0) -> Iterator[dict[str, Any]]:
+    """Yield every event after `after_id` (all of them by default) in chain order as a dict
+    (its time as canonical text), reading in keyset-paginated batches."""
     # The time is read as text: parsing a million datetimes only to format them again is
     # the slowest part of a walk over the chain.
     columns = [c.cast("TEXT").alias("at") if c is AuditEvent.at else c for c in _COLUMNS]
-    last_id = 0
+    last_id = after_id
     while True:
         # Raw cursor rows: every column is already text or a number, and peewee's per-field
         # conversion would cost more than hashing the event.
@@ -619,10 +620,7 @@ class Timeline:
 def history(entity_type: str, entity_id: int, limit: int = 100) -> Timeline:
     """A record's own timeline, with the events of what belongs to it (a claim's verdicts, an
     article's claims): the newest `limit`, oldest first, and the total."""
-    queries = _HISTORY.get(entity_type)
-    if queries is None:
-        queries = _HISTORY[entity_type] = _history_queries(entity_type)
-    newest_own, newest_children, total = queries
+    newest_own, newest_children, total = _history_queries(entity_type)
     # The newest ids of each kind, read backwards along their indexes, then those rows: asking
     # for "own or children, newest first" sorted every event of a busy claim (2,000 and more)
     # with its text.
@@ -635,8 +633,9 @@ def history(entity_type: str, entity_id: int, limit: int = 100) -> Timeline:
     return Timeline(events, int(total(entity_id, entity_id)[0][0]))
 
 
+@functools.cache
 def _history_queries(entity_type: str) -> tuple[PreparedSelect, PreparedSelect, PreparedSelect]:
-    """A record type's timeline queries, written once (the type is part of their SQL)."""
+    """A record type's timeline queries, made once (the type is part of their SQL)."""
 
     def own(entity_id: int) -> peewee.Expression:
         return (AuditEvent.entity_type == entity_type) & (AuditEvent.entity_id == entity_id)
@@ -665,7 +664,6 @@ def _history_queries(entity_type: str) -> tuple[PreparedSelect, PreparedSelect, 
     return newest(own), newest(children), total
 
 
-_HISTORY: dict[str, tuple[PreparedSelect, PreparedSelect, PreparedSelect]] = {}
 _EVENTS = PreparedSelect(
     lambda ids: AuditEvent.select().where(AuditEvent.id.in_(ids)).order_by(AuditEvent.id)
 )

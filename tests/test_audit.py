@@ -464,6 +464,7 @@ READERS = {
     "revisions.refetchable",
     "users.username_key",
     "users.get_user",
+    "users.user_by_id",
     "users.find_user",
     "users.list_users",
     "users.load_session_user",
@@ -694,6 +695,10 @@ def test_verify_names_the_first_broken_event(app, system, statement, reason):
     for batch in (1, 2, 3):
         assert audit.verify(batch=batch) == report
     assert audit.verify_events(audit.iter_events()) == report
+    # A walk from a later event reads only what follows it, in order, in any batch size.
+    everything = list(audit.iter_events())
+    for batch in (1, 2, 10):
+        assert list(audit.iter_events(batch, after_id=everything[1]["id"])) == everything[2:]
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert f"chain broken at event {report.broken_id}" in result.output

@@ -29,6 +29,7 @@ from claims.models import (
     Verdict,
     field_values,
 )
+from claims.services import users
 from claims.text import one_line
 
 _CLAIM = PreparedSelect(
@@ -321,8 +322,7 @@ def actor_role(actor: Actor) -> str:
     commands run on the server itself act as an admin."""
     if actor.user_id is None:
         return "admin"
-    found = _USER(actor.user_id)
-    user = found[0] if found else None
+    user = users.user_by_id(actor.user_id)
     if user is None or not user.active:
         raise PermissionDeniedError("This account cannot act.")
     return str(user.role)
@@ -340,7 +340,6 @@ def workflow_facts(actor: Actor, claim: Claim) -> workflow.Facts:
     )
 
 
-_USER = PreparedSelect(lambda user_id: User.select().where(User.id == user_id))
 _PENDING_AUTHOR = PreparedSelect(
     lambda claim_id: (
         Verdict.select(Verdict.author)

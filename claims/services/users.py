@@ -70,7 +70,7 @@ def _check_role(role: str) -> None:
 
 def get_user(user_id: int) -> User:
     """Return a user by id. Raises NotFoundError if there is none."""
-    user = User.get_or_none(User.id == user_id)
+    user = user_by_id(user_id)
     if user is None:
         raise NotFoundError("No such user.")
     return user
@@ -219,8 +219,13 @@ def end_sessions(actor: Actor, user: User, action: str = "user.logout") -> User:
     return _update(actor, user, action, True)
 
 
-# Read on every signed-in request.
-_SESSION_USER = Prepared(lambda: User.select().where(User.id == 0))
+# Read on every signed-in request, and by every service that checks who acts.
+_USER_BY_ID = Prepared(lambda: User.select().where(User.id == 0))
+
+
+def user_by_id(user_id: int) -> User | None:
+    """The user with this id, active or not, or None."""
+    return next(iter(User.raw(_USER_BY_ID.sql(), user_id)), None)
 
 
 def load_session_user(identity: str) -> User | None:
@@ -228,7 +233,7 @@ def load_session_user(identity: str) -> User | None:
     user_id, _, generation = identity.partition(":")
     if not (user_id.isdigit() and generation.isdigit()):
         return None
-    user = next(iter(User.raw(_SESSION_USER.sql(), int(user_id))), None)
+    user = user_by_id(int(user_id))
     if user is None or not user.active or user.session_generation != int(generation):
         return None
     return user
@@ -346,9 +351,7 @@ _TOKEN_USER = Prepared(
         User.select()
         .join(ApiToken, on=ApiToken.user == User.id)
         .where(
-            (ApiToken.token_hash == "")
-            & ApiToken.revoked_at.is_null()
-            & (User.active == True)  # noqa: E712
+            (ApiToken.token_hash == "") & ApiToken.revoked_at.is_null() & (User.active == True)  # noqa: E712
         )
     )
 )

@@ -4,6 +4,7 @@ passes `claims.workflow.check` first."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -541,29 +542,29 @@ class Dashboard:
 def _claim_lines(state: str, order: peewee.Field, shown: int) -> list[Claim]:
     """The first claims of a state in `order`, read along claim(status, order, id), with only
     what the dashboard's lists show."""
-    key = (state, order.name)
-    query = _CLAIM_LINES.get(key)
-    if query is None:
-        query = _CLAIM_LINES[key] = PreparedSelect(
-            lambda limit: (
-                Claim.select(
-                    Claim.id,
-                    Claim.quote,
-                    Claim.status,
-                    Claim.created_at,
-                    Claim.updated_at,
-                    Article.title,
-                )
-                .join(Article)
-                .where(Claim.status == state)
-                .order_by(order, Claim.id)
-                .limit(limit)
+    return _claim_lines_query(state, order.name)(shown)
+
+
+@functools.cache
+def _claim_lines_query(state: str, order_name: str) -> PreparedSelect:
+    """The query of `_claim_lines`, made once per state and order (both part of its SQL)."""
+    order = getattr(Claim, order_name)
+    return PreparedSelect(
+        lambda limit: (
+            Claim.select(
+                Claim.id,
+                Claim.quote,
+                Claim.status,
+                Claim.created_at,
+                Claim.updated_at,
+                Article.title,
             )
+            .join(Article)
+            .where(Claim.status == state)
+            .order_by(order, Claim.id)
+            .limit(limit)
         )
-    return query(shown)
-
-
-_CLAIM_LINES: dict[tuple[str, str], PreparedSelect] = {}
+    )
 
 
 def _claim_counts() -> tuple[dict[str, int], list[tuple[str, dict[str, int]]]]:
