@@ -251,7 +251,10 @@ class Worker:
     def __init__(self, plan: Plan, client: Client, name: str, seed: int, out: Outcome) -> None:
         self.plan = plan
         self.client = client
-        self.name = name
+        # Each run writes its own values: writing the value a record already holds is a no-op,
+        # answered with the unchanged version, and a second run on a kept corpus repeats the
+        # first one's choices (same seeds), which the lost-update count would then misread.
+        self.name = f"{int(plan.start_at):x}-{name}"
         self.rng = random.Random(seed)
         self.out = out
         self.conn = Connection(plan.port)
