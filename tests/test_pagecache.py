@@ -329,3 +329,25 @@ def test_a_field_holding_a_long_text_is_drawn_but_not_kept(app):
         assert len(pages._fields) == 1
         assert pages.remembered_field(draw, short.text) is first
         assert "A short note." in first
+
+
+def test_hidden_inputs_are_drawn_as_wtforms_draws_them(app):
+    """The CSRF token and version inputs (claims/forms.py draws them once per value) come out
+    exactly as WTForms' HiddenInput would draw them, odd values escaped the same way; a hidden
+    field given attributes is left to WTForms."""
+    from wtforms.widgets import HiddenInput
+
+    from claims.forms import VersionForm
+
+    with app.test_request_context():
+        form = VersionForm(formdata=None)
+        for value in (7, '3" onfocus="alert(1)', "<b>&amp;</b>"):
+            form.version.data = value
+            fast = str(form.version)
+            assert fast == str(HiddenInput()(form.version))
+            assert "onfocus=\"" not in fast and "<b>" not in fast
+        token = str(form.csrf_token)
+        assert token == str(HiddenInput()(form.csrf_token))
+        assert token.startswith('<input id="csrf_token" name="csrf_token" type="hidden" value="')
+        assert str(form.version(class_="x")) == str(HiddenInput()(form.version, class_="x"))
+        assert 'class="x"' in str(form.version(class_="x"))

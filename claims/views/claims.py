@@ -50,6 +50,7 @@ from claims.services import (
     publishing,
     revisions,
     sources,
+    users,
     verdicts,
 )
 from claims.services.sources import Provenance
@@ -164,8 +165,11 @@ def assign_form(claim: Claim, submitted: bool = False) -> AssignForm:
         choices += [(u.id, u.display_name) for u in verdicts.reviewers()]
     else:
         choices.append((current_user.id, f"Me ({current_user.display_name})"))
-        if claim.assignee_id not in (None, current_user.id) and claim.assignee is not None:
-            choices.append((claim.assignee_id, claim.assignee.display_name))
+        assignee = None
+        if claim.assignee_id not in (None, current_user.id):
+            assignee = users.user_by_id(claim.assignee_id)
+        if assignee is not None:
+            choices.append((assignee.id, assignee.display_name))
     form.assignee.choices = choices
     return form
 
