@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 
 from claims.audit import Actor
@@ -351,3 +351,10 @@ def test_hidden_inputs_are_drawn_as_wtforms_draws_them(app):
         assert token.startswith('<input id="csrf_token" name="csrf_token" type="hidden" value="')
         assert str(form.version(class_="x")) == str(HiddenInput()(form.version, class_="x"))
         assert 'class="x"' in str(form.version(class_="x"))
+        assert form.csrf_token() is form.csrf_token(), "drawn once in a request"
+    # ...and kept only for that request: no token outlives it in a process-wide memory.
+    from claims import forms
+
+    assert not hasattr(forms._hidden_input, "cache_info")
+    with app.test_request_context():
+        assert "hidden_inputs" not in g
