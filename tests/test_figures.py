@@ -161,3 +161,28 @@ def test_wire_copy_and_a_shared_press_release_count_once(app, reviewer, reviewer
         list(Evidence.select().where(Evidence.claim == deal.id).order_by(Evidence.id))
     )
     assert grouped.count == 3
+
+
+def test_a_remembered_grouping_follows_excerpts_and_citations(reviewer, reviewer_client, deal):
+    """A claim's grouping is remembered by what it reads (services/evidence.py): a new note
+    leaves it as it was; an edited excerpt, or a citation between the sources, groups anew."""
+    actor = factories.actor_for(reviewer)
+    one, two = factories.source("Outlet one"), factories.source("Outlet two")
+    # Neither source has an archived copy: the items' excerpts are compared.
+    evidence.add_evidence(actor, deal.id, one.id, excerpt=WIRE, stance="supports")
+    copy = evidence.add_evidence(actor, deal.id, two.id, excerpt=WIRE, stance="supports")
+
+    def counted() -> str:
+        return " ".join(reviewer_client.get(f"/claims/{deal.id}").text.split())
+
+    evidence._groupings.clear()
+    assert "2 items, 1 independent source" in counted()
+    assert len(evidence._groupings) == 1, "the page's grouping is remembered"
+    copy = evidence.update_evidence(actor, copy.id, copy.version, note="Checked by phone.")
+    assert "2 items, 1 independent source" in counted()
+    assert len(evidence._groupings) == 1, "a note changes nothing the grouping reads"
+    copy = evidence.update_evidence(actor, copy.id, copy.version, excerpt=OTHER)
+    assert "2 items, 2 independent sources" in counted()
+    sources.add_citation(actor, two.id, one.id)
+    assert "2 items, 1 independent source" in counted()
+    assert len(evidence._groupings) == 3

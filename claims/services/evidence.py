@@ -3,7 +3,10 @@ found in the newsroom's own archived copy of that source."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -446,19 +449,28 @@ _CITES = PreparedSelect(
 
 
 def independence_of(items: Sequence[Evidence]) -> Independence:
-    """Group a claim's evidence (read with its sources) by dependence: two queries."""
+    """Group a claim's evidence (read with its sources) by dependence: two queries, or one when
+    the same grouping was made before (see `_grouping_key`)."""
     if not items:
         return Independence([])
-    snapshot_ids = [e.snapshot_id for e in items if e.snapshot_id is not None]
-    texts: dict[int, str] = {}
-    if snapshot_ids:
-        rows = cast(Iterable[tuple[int, str | None]], _SNAPSHOT_TEXTS(snapshot_ids))
-        texts = {int(sid): str(text or "") for sid, text in rows}
     source_ids = sorted({e.source_id for e in items})
     cites: dict[int, set[int]] = {}
     pairs = cast(Iterable[tuple[int, int]], _CITES(source_ids))
     for citing, cited in pairs:
         cites.setdefault(int(citing), set()).add(int(cited))
+    key = _grouping_key(items, cites)
+    if key is not None:
+        with _groupings_lock:
+            kept = _groupings.get(key)
+            if kept is not None:
+                _groupings.move_to_end(key)
+        if kept is not None:
+            return Independence([list(group) for group in kept])
+    snapshot_ids = [e.snapshot_id for e in items if e.snapshot_id is not None]
+    texts: dict[int, str] = {}
+    if snapshot_ids:
+        rows = cast(Iterable[tuple[int, str | None]], _SNAPSHOT_TEXTS(snapshot_ids))
+        texts = {int(sid): str(text or "") for sid, text in rows}
     found = independence.groups(
         [
             independence.Item(
@@ -470,4 +482,39 @@ def independence_of(items: Sequence[Evidence]) -> Independence:
             for e in items
         ]
     )
+    if key is not None:
+        with _groupings_lock:
+            _groupings[key] = tuple(tuple(group) for group in found)
+            while len(_groupings) > GROUPINGS_KEPT:
+                _groupings.popitem(last=False)
     return Independence(found)
+
+
+# Groupings made, by what they are made of (at most this many, of claims with at most
+# GROUPED_ITEMS_KEPT items): a busy claim's page is drawn again after every edit of a note or a
+# stance, which leaves its grouping as it was (a tenth of that drawing).
+GROUPINGS_KEPT = 512
+GROUPED_ITEMS_KEPT = 200
+_groupings: OrderedDict[Hashable, tuple[tuple[int, ...], ...]] = OrderedDict()
+_groupings_lock = threading.Lock()
+
+
+def _grouping_key(items: Sequence[Evidence], cites: dict[int, set[int]]) -> Hashable | None:
+    """Everything a grouping reads, or None when that is not known without more queries: each
+    item's id, source, the sources it cites, its excerpt (by digest) and its archived copy by
+    content hash (a copy never changes; the hash names its body in any database). Only items
+    read with their snapshots (claim_evidence) have one."""
+    if len(items) > GROUPED_ITEMS_KEPT:
+        return None
+    parts = []
+    for e in items:
+        content = None
+        if e.snapshot_id is not None:
+            snapshot = e.__rel__.get("snapshot")  # read with the item, or not at all
+            if snapshot is None:
+                return None
+            content = snapshot.sha256
+        excerpt = hashlib.blake2b(e.excerpt.encode(), digest_size=16).digest()
+        cited = tuple(sorted(cites.get(e.source_id, ())))
+        parts.append((e.id, e.source_id, cited, content, excerpt))
+    return tuple(parts)
