@@ -26,9 +26,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from claims.db import db, is_postgres
+from claims.db import PreparedSelect, db, is_postgres
 from claims.errors import ValidationError
-from claims.models import CLAIM_STATUSES, Article, Claim, Evidence, Rating, Source, User
+from claims.models import (
+    CLAIM_STATUSES,
+    Article,
+    Claim,
+    Evidence,
+    Rating,
+    Source,
+    User,
+    Verdict,
+)
 from claims.text import drop_controls
 
 KINDS = ("claim", "article", "source", "evidence")
@@ -465,8 +474,6 @@ def _claims_by_filters(flt: SearchFilter, page: int, per_page: int) -> SearchPag
             Claim.updated_at < datetime.combine(flt.until + timedelta(days=1), time.min)
         )
     if flt.rating:
-        from claims.models import Verdict
-
         rated = (
             Verdict.select(Verdict.claim)
             .join(Rating)
@@ -487,47 +494,73 @@ def _attach(result: SearchPage) -> None:
     for hit in result.hits:
         by_kind.setdefault(hit.kind, []).append(hit.ref_id)
     records: dict[tuple[str, int], Any] = {}
-    # Only what a result shows of the records around a hit: an article's text is long.
-    if by_kind.get("claim"):
-        for c in (
-            Claim.select(Claim, Article.id, Article.title)
-            .join(Article)
-            .where(Claim.id.in_(by_kind["claim"]))
-        ):
-            records["claim", c.id] = c
-    if by_kind.get("article"):
-        for a in Article.select(
-            Article.id, Article.title, Article.publisher, Article.url, Article.imported_at
-        ).where(Article.id.in_(by_kind["article"])):
-            records["article", a.id] = a
-    if by_kind.get("source"):
-        for s in Source.select().where(Source.id.in_(by_kind["source"])):
-            records["source", s.id] = s
-    if by_kind.get("evidence"):
-        for e in (
-            Evidence.select(Evidence, Source.id, Source.title, Claim.id, Claim.quote, Claim.status)
-            .join(Source)
-            .switch(Evidence)
-            .join(Claim)
-            .where(Evidence.id.in_(by_kind["evidence"]))
-        ):
-            records["evidence", e.id] = e
+    for kind, query in _HIT_RECORDS.items():
+        if by_kind.get(kind):
+            for record in query(by_kind[kind]):
+                records[kind, record.id] = record
     for hit in result.hits:
         hit.record = records.get((hit.kind, hit.ref_id))
     result.hits = [h for h in result.hits if h.record is not None]
     claim_ids = [h.ref_id for h in result.hits if h.kind == "claim"]
     claim_ids += [h.record.claim_id for h in result.hits if h.kind == "evidence"]
     if claim_ids:
-        from claims.models import Verdict
+        result.ratings = {v.claim_id: v.rating for v in _HIT_RATINGS(claim_ids)}
 
-        result.ratings = {
-            v.claim_id: v.rating
-            for v in Verdict.select(Verdict.claim, Rating)
-            .join(Rating)
-            .where(Verdict.claim.in_(claim_ids) & Verdict.current)
-        }
+
+# Only what a result shows of the records around a hit (templates/search/index.html and the
+# API's hits): an article's text is long, a claim's or a source's row wide.
+_HIT_RECORDS = {
+    "claim": PreparedSelect(
+        lambda ids: (
+            Claim.select(
+                Claim.id,
+                Claim.statement,
+                Claim.status,
+                Claim.updated_at,
+                Claim.article,
+                Article.id,
+                Article.title,
+            )
+            .join(Article)
+            .where(Claim.id.in_(ids))
+        )
+    ),
+    "article": PreparedSelect(
+        lambda ids: Article.select(
+            Article.id, Article.title, Article.publisher, Article.url, Article.imported_at
+        ).where(Article.id.in_(ids))
+    ),
+    "source": PreparedSelect(
+        lambda ids: Source.select(Source.id, Source.title, Source.kind).where(Source.id.in_(ids))
+    ),
+    "evidence": PreparedSelect(
+        lambda ids: (
+            Evidence.select(Evidence, Source.id, Source.title, Claim.id, Claim.quote, Claim.status)
+            .join(Source)
+            .switch(Evidence)
+            .join(Claim)
+            .where(Evidence.id.in_(ids))
+        )
+    ),
+}
+_HIT_RATINGS = PreparedSelect(
+    lambda ids: (
+        Verdict.select(Verdict.claim, Rating)
+        .join(Rating)
+        .where(Verdict.claim.in_(ids) & Verdict.current)
+    )
+)
 
 
 def reviewers() -> list[User]:
-    """Accounts a search can be narrowed to (active, by name)."""
-    return list(User.select().where(User.active).order_by(User.display_name, User.username))
+    """Accounts a search can be narrowed to (active, by name): ids and names only."""
+    return _REVIEWERS()
+
+
+_REVIEWERS = PreparedSelect(
+    lambda: (
+        User.select(User.id, User.display_name, User.username)
+        .where(User.active)
+        .order_by(User.display_name, User.username)
+    )
+)
