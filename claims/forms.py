@@ -7,7 +7,6 @@ from typing import Any
 from flask import g, has_app_context
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,9 +19,8 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import HiddenInput, html_params
+from wtforms.widgets import HiddenInput
 
 from claims.audit import ENTITY_TYPES
 from claims.models import (
@@ -56,7 +54,7 @@ class Form(FlaskForm):
     """Every form of the product: text fields lose NUL and other control characters before
     validation, so nothing invisible (or refused by PostgreSQL) reaches a service."""
 
-    class Meta(DefaultMeta):
+    class Meta(FlaskForm.Meta):
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             cls = unbound_field.field_class
             # Passwords are taken exactly as typed: the policy refuses NUL in them.
@@ -69,28 +67,21 @@ class Form(FlaskForm):
 
         def render_field(self, field: Any, render_kw: dict[str, Any]) -> Any:
             # A page carries a CSRF token and a version in each of its forms (the claim page
-            # has about 14): each value is drawn once per request instead of by WTForms each
-            # time, 40-90 us. Per request: a CSRF token is never kept beyond its own.
+            # has about 14): WTForms draws each value once per request, and the drawing is
+            # reused (40-90 us each). Per request: a CSRF token is never kept beyond its own.
             if (
                 not render_kw
                 and type(field.widget) is HiddenInput
                 and field.render_kw is None
-                and not field.flags.disabled
+                and has_app_context()
             ):
-                key = (field.id, field.name, field._value())
-                if not has_app_context():
-                    return _hidden_input(*key)
-                drawn: dict[tuple[str, str, str], Markup] = g.setdefault("hidden_inputs", {})
+                key = (field.id, field.name, field._value(), field.flags.disabled)
+                drawn: dict[tuple[Any, ...], Any] = g.setdefault("hidden_inputs", {})
                 found = drawn.get(key)
                 if found is None:
-                    found = drawn[key] = _hidden_input(*key)
+                    found = drawn[key] = super().render_field(field, render_kw)
                 return found
             return super().render_field(field, render_kw)
-
-
-def _hidden_input(id: str, name: str, value: str) -> Markup:
-    """What WTForms' HiddenInput draws for a field without extra attributes."""
-    return Markup("<input {}>").format(html_params(id=id, name=name, type="hidden", value=value))
 
 
 def carry_version(form: Any, version: int) -> None:

@@ -111,7 +111,9 @@ class Person:
         tab.get_by_label("Username").fill(username)
         tab.get_by_label("Password").fill(factories.PASSWORD)
         tab.get_by_role("button", name="Sign in").click()
-        assert tab.get_by_role("heading", name="Dashboard").is_visible()
+        # The click returns once the dashboard's answer arrives, maybe before it is drawn: wait
+        # for its heading (up to 5 s; a sign-in that fails never shows it and times out).
+        tab.get_by_role("heading", name="Dashboard").wait_for(state="visible", timeout=5000)
 
     def flash(self) -> str:
         return self.tab.locator(".flashes").inner_text().strip()
