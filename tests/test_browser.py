@@ -31,7 +31,9 @@ def test_reviewer_signs_in_reads_an_article_and_signs_out(app, live_server, page
 
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    # A click returns once the next page's answer arrives, maybe before it is drawn: wait for
+    # what it shows (up to 5 s; a page that never shows it fails the test).
+    page.get_by_role("heading", name="Dashboard").wait_for(state="visible", timeout=5000)
     assert page.get_by_text("Rita").first.is_visible()
     # A reviewer sees no links to editor or admin pages.
     nav = page.get_by_role("navigation", name="Main")
@@ -39,12 +41,12 @@ def test_reviewer_signs_in_reads_an_article_and_signs_out(app, live_server, page
     assert nav.get_by_role("link", name="Users").count() == 0
 
     page.get_by_role("link", name="A test article").first.click()
-    assert page.get_by_role("heading", name="A test article").is_visible()
+    page.get_by_role("heading", name="A test article").wait_for(state="visible", timeout=5000)
     assert page.get_by_text("It is 4.5 km long.").is_visible()
     screenshot(page, "article")
 
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You are signed out.").is_visible()
+    page.get_by_text("You are signed out.").wait_for(state="visible", timeout=5000)
     page.goto(live_server.url)
     assert "/login" in page.url
     assert page.dialogs == []
