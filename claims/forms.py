@@ -73,9 +73,10 @@ class Form(FlaskForm):
                 not render_kw
                 and type(field.widget) is HiddenInput
                 and field.render_kw is None
+                and getattr(field, "_datalist", None) is None
                 and has_app_context()
             ):
-                key = (field.id, field.name, field._value(), field.flags.disabled)
+                key = (field.id, field.name, field._value(), bool(field.flags.disabled))
                 drawn: dict[tuple[Any, ...], Any] = g.setdefault("hidden_inputs", {})
                 found = drawn.get(key)
                 if found is None:

@@ -90,7 +90,11 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def database_url(database_template: str, tmp_path: Path) -> str:
-    """A fresh, migrated, empty database for one test."""
+    """A fresh, migrated, empty database for one test, with nothing remembered of another one's
+    records (a grouping is kept by what it reads, and ids repeat from one database to the next)."""
+    from claims.services import evidence
+
+    evidence._groupings.clear()
     if postgres_url():
         empty_postgres_tables(database_template)
         return database_template

@@ -352,6 +352,9 @@ def test_hidden_inputs_are_drawn_as_wtforms_draws_them(app):
         assert str(form.version(class_="x")) == str(HiddenInput()(form.version, class_="x"))
         assert 'class="x"' in str(form.version(class_="x"))
         assert form.csrf_token() is form.csrf_token(), "drawn once in a request"
-    # ...and kept only for that request: no token outlives it.
+        # ...kept with the request (flask.g), so that no token outlives it.
+        assert token in g.hidden_inputs.values()
     with app.test_request_context():
         assert "hidden_inputs" not in g
+        again = str(VersionForm(formdata=None).csrf_token)
+        assert again != token and list(g.hidden_inputs.values()) == [again]

@@ -501,9 +501,9 @@ _groupings_lock = threading.Lock()
 
 def _grouping_key(items: Sequence[Evidence], cites: dict[int, set[int]]) -> Hashable | None:
     """Everything a grouping reads, or None when that is not known without more queries: each
-    item's id, source, the sources it cites, its excerpt (by digest) and its archived copy by
-    content hash (a copy never changes; the hash names its body in any database). Only items
-    read with their snapshots (claim_evidence) have one."""
+    item's id, source, the sources it cites, its excerpt (by digest) and its archived copy's
+    content row and hash (neither a snapshot nor its content is ever changed: migration 0003
+    refuses it). Only items read with their snapshots (claim_evidence) have one."""
     if len(items) > GROUPED_ITEMS_KEPT:
         return None
     parts = []
@@ -513,7 +513,7 @@ def _grouping_key(items: Sequence[Evidence], cites: dict[int, set[int]]) -> Hash
             snapshot = e.__rel__.get("snapshot")  # read with the item, or not at all
             if snapshot is None:
                 return None
-            content = snapshot.sha256
+            content = (snapshot.content_id, snapshot.sha256)
         excerpt = hashlib.blake2b(e.excerpt.encode(), digest_size=16).digest()
         cited = tuple(sorted(cites.get(e.source_id, ())))
         parts.append((e.id, e.source_id, cited, content, excerpt))
