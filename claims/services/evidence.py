@@ -97,9 +97,20 @@ def check_quote(source_id: int, excerpt: str) -> QuoteCheck:
     return _Texts(source_id).check(excerpt)
 
 
+# What the claim page shows of a source (its evidence items, the provenance chain and graph,
+# the attribution): the other columns, four of them dates, cost more to read than the page.
+SHOWN_SOURCE = (
+    Source.id,
+    Source.title,
+    Source.kind,
+    Source.reliability,
+    Source.reliability_note,
+    Source.check_state,
+)
+
 _CLAIM_EVIDENCE = PreparedSelect(
     lambda claim_id: (
-        Evidence.select(Evidence, Source, Snapshot, User)
+        Evidence.select(Evidence, *SHOWN_SOURCE, Snapshot, User.id, User.display_name)
         .join(Source, on=Evidence.source == Source.id)
         .switch(Evidence)
         .join(Snapshot, peewee.JOIN.LEFT_OUTER, on=Evidence.snapshot == Snapshot.id)
@@ -112,7 +123,8 @@ _CLAIM_EVIDENCE = PreparedSelect(
 
 
 def claim_evidence(claim_id: int) -> list[Evidence]:
-    """A claim's evidence with sources, snapshots and authors, in one query."""
+    """A claim's evidence with snapshots, sources (SHOWN_SOURCE) and authors' names, in one
+    query."""
     return _CLAIM_EVIDENCE(claim_id)
 
 

@@ -45,7 +45,7 @@ from claims.models import (
     User,
     field_values,
 )
-from claims.services.evidence import recheck_quotes
+from claims.services.evidence import SHOWN_SOURCE, recheck_quotes
 from claims.services.records import save_versioned
 from claims.services.security import log_fetch_failure
 from claims.text import one_line
@@ -254,10 +254,13 @@ def cited_by(source_id: int) -> list[SourceCitation]:
     )
 
 
-_SOURCES = PreparedSelect(lambda ids: Source.select().where(Source.id.in_(ids)))
+# A claim's provenance reads only what its page shows of each source.
+_SOURCES = PreparedSelect(lambda ids: Source.select(*SHOWN_SOURCE).where(Source.id.in_(ids)))
 _CITED = PreparedSelect(
     lambda ids: (
-        SourceCitation.select(SourceCitation, Source)
+        SourceCitation.select(
+            SourceCitation.id, SourceCitation.source, SourceCitation.cited, *SHOWN_SOURCE
+        )
         .join(Source, on=SourceCitation.cited == Source.id)
         .where(SourceCitation.source.in_(ids))
         .order_by(SourceCitation.id)
@@ -269,7 +272,8 @@ def citation_tree(
     roots: Iterable[int], known: Mapping[int, Source] | None = None
 ) -> tuple[dict[int, Source], list[SourceCitation]]:
     """The sources reachable from `roots` through citations (breadth first, at most
-    CITATION_DEPTH levels and CITATION_NODES sources; cycles are walked once), with the
+    CITATION_DEPTH levels and CITATION_NODES sources; cycles are walked once; each source with
+    the columns of evidence.SHOWN_SOURCE), with the
     citations between them: one query per level. Roots in `known` are not read again."""
     wanted = sorted(set(roots))
     known = known or {}
