@@ -85,12 +85,17 @@ def test_the_same_prepared_select_serves_other_values_and_lengths(claims_and_evi
     assert prepared([10**9]) == []
 
 
-def test_joined_models_come_back_whole(claims_and_evidence):
+def test_joined_models_come_back_with_their_columns(claims_and_evidence, reviewer):
+    """Each joined model is made from its own columns: whole rows where whole rows are read,
+    and only the selected ones where a query reads a few (the claim page's authors)."""
     claim = claims_and_evidence[0]
     items = evidence.claim_evidence(claim.id)
     assert items and items[0].source.title.startswith("Report")
-    assert items[0].created_by.username
+    assert items[0].snapshot is None or items[0].snapshot.sha256
+    assert items[0].created_by.display_name == reviewer.display_name
+    assert items[0].created_by.password_hash is None  # never read for a page
     assert claims.get_claim(claim.id).article.id == claim.article_id
+    assert claims.get_claim(claim.id).article.title
 
 
 def test_long_lists_are_compiled_rather_than_planned(claims_and_evidence):
