@@ -35,7 +35,6 @@ from claims.models import (
     Evidence,
     Rating,
     Source,
-    User,
     Verdict,
 )
 from claims.text import drop_controls
@@ -548,19 +547,5 @@ _HIT_RATINGS = PreparedSelect(
         Verdict.select(Verdict.claim, Rating)
         .join(Rating)
         .where(Verdict.claim.in_(ids) & Verdict.current)
-    )
-)
-
-
-def reviewers() -> list[User]:
-    """Accounts a search can be narrowed to (active, by name): ids and names only."""
-    return _REVIEWERS()
-
-
-_REVIEWERS = PreparedSelect(
-    lambda: (
-        User.select(User.id, User.display_name, User.username)
-        .where(User.active)
-        .order_by(User.display_name, User.username)
     )
 )

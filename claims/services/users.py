@@ -12,7 +12,7 @@ import peewee
 
 from claims import audit, logs, passwords
 from claims.audit import Actor
-from claims.db import Prepared, db, utcnow
+from claims.db import Prepared, PreparedSelect, db, utcnow
 from claims.errors import (
     AuthenticationError,
     ConflictError,
@@ -100,6 +100,21 @@ def first_admin() -> User:
 def list_users() -> peewee.ModelSelect[User]:
     """All accounts, by username."""
     return User.select().order_by(User.username_key)
+
+
+def active_accounts() -> list[User]:
+    """The active accounts, by name, with ids and names only: whom a claim can be assigned
+    to, and whose claims a search can be narrowed to."""
+    return _ACTIVE_ACCOUNTS()
+
+
+_ACTIVE_ACCOUNTS = PreparedSelect(
+    lambda: (
+        User.select(User.id, User.display_name, User.username)
+        .where(User.active == True)  # noqa: E712
+        .order_by(User.display_name, User.username_key)
+    )
+)
 
 
 def create_user(

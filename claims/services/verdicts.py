@@ -660,17 +660,3 @@ def dashboard(
             else []
         ),
     )
-
-
-def reviewers() -> list[User]:
-    """Active accounts that can be assigned claims, by name: ids and display names only."""
-    return _ASSIGNABLE()
-
-
-_ASSIGNABLE = PreparedSelect(
-    lambda: (
-        User.select(User.id, User.display_name)
-        .where(User.active == True)  # noqa: E712
-        .order_by(User.username_key)
-    )
-)

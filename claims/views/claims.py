@@ -162,7 +162,7 @@ def assign_form(claim: Claim, submitted: bool = False) -> AssignForm:
         form.assignee.data = claim.assignee_id
     choices: list[tuple[Any, str]] = [("", "Nobody")]
     if current_user.has_role("editor"):
-        choices += [(u.id, u.display_name) for u in verdicts.reviewers()]
+        choices += [(u.id, u.display_name) for u in users.active_accounts()]
     else:
         choices.append((current_user.id, f"Me ({current_user.display_name})"))
         assignee = None

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from claims import workflow
 from claims.errors import ValidationError
 from claims.forms import SearchForm
-from claims.services import search, verdicts
+from claims.services import search, users, verdicts
 from claims.views.access import allow, query_args
 from claims.views.articles import form_error
 
@@ -28,7 +28,7 @@ def search_form(args: Any) -> SearchForm:
         SelectChoice(r.slug, r.label) for r in verdicts.ratings()
     ]
     form.reviewer.choices = [SelectChoice("", "Anyone")] + [
-        SelectChoice(str(u.id), u.display_name or u.username) for u in search.reviewers()
+        SelectChoice(str(u.id), u.display_name or u.username) for u in users.active_accounts()
     ]
     return form
 
