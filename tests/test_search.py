@@ -69,6 +69,42 @@ def test_words_are_stemmed_all_required_and_the_last_is_a_prefix(app, corpus):
     assert ("article", corpus["budget"].id) in kinds(search.search(search.SearchFilter(q="harb")))
 
 
+def test_a_whole_word_is_taken_whole_and_only_a_word_found_nowhere_as_a_beginning(app, reviewer):
+    signed = factories.article(reviewer, "The harbour contract was signed on Monday.")
+    paid = factories.article(reviewer, "The harbour contractor was paid on Friday.")
+    only_articles = {"kind": "article"}
+
+    def found(q: str) -> set[int]:
+        return {h.ref_id for h in search.search(search.SearchFilter(q=q, **only_articles)).hits}
+
+    # "contract" is a word of the index: its forms match ("contracts"), not "contractor".
+    assert found("contract") == {signed.id}
+    assert found("harbour contracts") == {signed.id}
+    # Nothing has "contracto" whole: it is a word still being typed.
+    assert found("contracto") == {paid.id}
+    # Nothing has "paid" and "contract" whole together: the last word is then a beginning.
+    assert found("paid contract") == {paid.id}
+    # Short last words are never beginnings.
+    assert found("harbour co") == set()
+
+
+@pytest.mark.parametrize(
+    ("matching", "total", "capped"), [(1, 1, False), (2, 2, False), (3, 2, True)]
+)
+def test_a_full_ranking_window_is_counted_up_to_the_cap(
+    app, reviewer, monkeypatch, matching, total, capped
+):
+    # The window is as large as the cap (RANK_CANDIDATES = COUNT_CAP = 1,000 at full size):
+    # when it is full, the matches past it are counted to tell "more than".
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 2)
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    for n in range(matching):
+        factories.article(reviewer, f"Breakwater report {n}: the breakwater costs {n} million.")
+    result = search.search(search.SearchFilter(q="breakwater", kind="article"))
+    assert (result.total, result.capped) == (total, capped)
+    assert len(result.hits) == min(matching, 2)
+
+
 def test_the_index_follows_every_write(app, reviewer, corpus):
     claim = Claim.get(Claim.article == corpus["budget"].id)
     claims.update_claim(

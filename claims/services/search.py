@@ -7,8 +7,9 @@ The SQL is put together from constant fragments chosen by which filters are set;
 (the words, the filters) is a parameter. What a user types is never passed to the full-text
 engine as syntax: it is cut into words, and the words are quoted (SQLite) or handed to
 plainto_tsquery (PostgreSQL), so quotes, asterisks, parentheses, NEAR, AND/OR/NOT and the like
-are plain words or nothing, never an error. All words must occur (the last one as a prefix). A
-search without words lists claims by the filters alone.
+are plain words or nothing, never an error. All words must occur. The last one is taken whole
+first; only when nothing matches so is it taken as the beginning of a word (one still being
+typed: "harb" finds "harbour"). A search without words lists claims by the filters alone.
 
 Filters by claim status, rating, reviewer and article are tokens of the index (migration 0013),
 so that the database intersects lists of ids rather than joining every match of the words to its
@@ -44,9 +45,12 @@ PER_PAGE = 20
 MAX_PAGE = 50  # results beyond 1,000 are not worth paging to: refine the search
 COUNT_CAP = 1000
 # Ranking reads every match: a word that occurs in 100,000 records took a second. Beyond this
-# many matches, the most recent ones are ranked (the page says so: add words or filters).
-RANK_CANDIDATES = 5000
+# many matches, the most recent ones are ranked (the page says so: add words or filters). As
+# many as a search's pages can reach (MAX_PAGE x PER_PAGE): ranking 5,000 cost 5 to 12 ms more
+# a search at 100,000 claims (issue 9).
+RANK_CANDIDATES = 1000
 QUERY_MAX = 200
+PREFIX_MIN = 3  # a shorter last word is never taken as a prefix
 WORDS_MAX = 12
 # Marks around matched words in snippets; escaped text is put between them by filters.highlight.
 START, STOP = "\x02", "\x03"
@@ -100,10 +104,11 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text[:QUERY_MAX].casefold())[:WORDS_MAX]
 
 
-def _fts5_query(words: list[str]) -> str:
-    """A MATCH expression with every word quoted (no FTS5 syntax survives), the last a prefix."""
+def _fts5_query(words: list[str], prefix: bool) -> str:
+    """A MATCH expression with every word quoted (no FTS5 syntax survives), with `prefix` the
+    last one as the beginning of a word."""
     quoted = [f'"{w}"' for w in words]
-    if len(words[-1]) >= 3:
+    if prefix:
         quoted[-1] += "*"
     return " ".join(quoted)
 
@@ -178,7 +183,13 @@ def search(flt: SearchFilter, page: int = 1, per_page: int = PER_PAGE) -> Search
     page = max(1, min(page, MAX_PAGE))
     if not flt.words:
         return _claims_by_filters(flt, page, per_page)
-    rows, total = (_postgres if is_postgres() else _sqlite)(flt, page, per_page)
+    backend = _postgres if is_postgres() else _sqlite
+    rows, total = backend(flt, page, per_page, False)
+    if total == 0 and len(flt.words[-1]) >= PREFIX_MIN:
+        # Nothing has the last word whole: it may be a word still being typed. (Taking it as
+        # a prefix every time made FTS5 merge the lists of every word so beginning, twice: to
+        # match and for BM25's weights, 8 ms of "... contract".)
+        rows, total = backend(flt, page, per_page, True)
     hits = [Hit(kind, int(ref), title or "", snippet or "") for kind, ref, title, snippet in rows]
     result = SearchPage(hits, page, per_page, min(total, COUNT_CAP), total > COUNT_CAP, flt)
     _attach(result)
@@ -192,18 +203,20 @@ def _sql(text: str, id_column: str) -> str:
 
 def _counted(ranked: list[tuple], page: int, count: Callable[[], int]) -> int:
     """How many records match, from the ranked page's window count (the candidates, at most
-    RANK_CANDIDATES, more than COUNT_CAP), or by counting when that cannot tell: a page past
-    the last, a ranking window no larger than the count's cap."""
-    if ranked and RANK_CANDIDATES > COUNT_CAP:
-        return int(ranked[0][-1])
+    RANK_CANDIDATES), or by counting when that cannot tell: a page past the last, a full
+    window no larger than the count's cap (are there more?)."""
+    if ranked:
+        window = int(ranked[0][-1])
+        if window < RANK_CANDIDATES or RANK_CANDIDATES > COUNT_CAP:
+            return window
     if not ranked and page == 1:
         return 0
     return count()
 
 
-def _sqlite(flt: SearchFilter, page: int, per_page: int) -> tuple[list[tuple], int]:
+def _sqlite(flt: SearchFilter, page: int, per_page: int, prefix: bool) -> tuple[list[tuple], int]:
     words = flt.words
-    match = _fts5_query(words)
+    match = _fts5_query(words, prefix)
     facets = _facets(flt)
     # The facet index keeps no word positions: a word the tokenizer cuts in two ("in_research",
     # a phrase) is tested on each match instead.
@@ -378,9 +391,11 @@ _HEADLINE = (
 )
 
 
-def _postgres(flt: SearchFilter, page: int, per_page: int) -> tuple[list[tuple], int]:
+def _postgres(
+    flt: SearchFilter, page: int, per_page: int, as_prefix: bool
+) -> tuple[list[tuple], int]:
     words = flt.words
-    prefix = words[-1] if len(words[-1]) >= 3 else None
+    prefix = words[-1] if as_prefix else None
     # plainto_tsquery takes any text, parsed as the index was ("24/7" stays one token); the
     # prefix word is letters and digits only (words_of).
     query = "plainto_tsquery('english', %s)"
