@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from claims import audit
 from claims.models import Article, AuditEvent, Claim, Quantity
 from claims.services import claims as claim_service
 from claims.views.articles import TIMELINE_LENGTH
@@ -211,6 +212,23 @@ def test_timelines_say_when_they_are_cut(app, editor_client, reviewer):
     assert total > TIMELINE_LENGTH
     assert f"The latest {TIMELINE_LENGTH} of {total} events" in page
     assert f"{total - TIMELINE_LENGTH} older in the audit trail" in page
+
+
+def test_a_long_timeline_is_counted_up_to_a_cap(app, editor_client, reviewer, monkeypatch):
+    # A record with more events than the cap says "more than" (HISTORY_COUNT_CAP is 1,000; a
+    # small one stands in for it) and still links the rest.
+    text = "\n".join(f"Item {i} cost ${i + 1} million." for i in range(120))
+    article = factories.article(reviewer, text)
+    monkeypatch.setattr(audit, "HISTORY_COUNT_CAP", TIMELINE_LENGTH + 5)
+    page = editor_client.get(f"/articles/{article.id}").text
+    assert f"The latest {TIMELINE_LENGTH} of more than {TIMELINE_LENGTH + 5} events" in page
+    assert "the older ones are in the audit trail" in page
+    assert "older in the audit trail" not in page
+    timeline = audit.history("article", article.id, limit=TIMELINE_LENGTH)
+    assert timeline.capped and timeline.total == TIMELINE_LENGTH + 5
+    monkeypatch.setattr(audit, "HISTORY_COUNT_CAP", 10_000)
+    timeline = audit.history("article", article.id, limit=TIMELINE_LENGTH)
+    assert not timeline.capped and timeline.total > TIMELINE_LENGTH + 5
 
 
 def test_the_diff_reads_as_words(app, editor_client, article_with_claim):
