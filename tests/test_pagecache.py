@@ -345,7 +345,7 @@ def test_hidden_inputs_are_drawn_as_wtforms_draws_them(app):
             form.version.data = value
             fast = str(form.version)
             assert fast == str(HiddenInput()(form.version))
-            assert "onfocus=\"" not in fast and "<b>" not in fast
+            assert 'onfocus="' not in fast and "<b>" not in fast
         token = str(form.csrf_token)
         assert token == str(HiddenInput()(form.csrf_token))
         assert token.startswith('<input id="csrf_token" name="csrf_token" type="hidden" value="')
@@ -358,3 +358,54 @@ def test_hidden_inputs_are_drawn_as_wtforms_draws_them(app):
         assert "hidden_inputs" not in g
         again = str(VersionForm(formdata=None).csrf_token)
         assert again != token and list(g.hidden_inputs.values()) == [again]
+
+
+def test_a_timeline_entry_is_drawn_once_per_event_and_never_for_another(app, reviewer, editor):
+    """Audit events never change, so each timeline entry is drawn once; an entry is keyed by the
+    event's hash, so an event id met again (another database) is drawn anew."""
+    from datetime import datetime
+
+    from claims.models import AuditEvent
+    from claims.views import pages
+
+    draw = app.jinja_env.get_template("audit/_timeline.html").module.timeline_event
+    pages._events.clear()
+    article = factories.article(reviewer, "Morocco will buy 36 ATMOS artillery systems.")
+    claim = Claim.select().where(Claim.article == article.id).first()
+    claims.update_claim(
+        factories.actor_for(reviewer), claim.id, claim.version, statement="Morocco buys <b>36</b>."
+    )
+    client = app.test_client()
+    login(client, editor.username)
+    page = client.get(f"/claims/{claim.id}").text
+    update = AuditEvent.get(
+        (AuditEvent.action == "claim.update") & (AuditEvent.entity_id == claim.id)
+    )
+    with app.test_request_context():
+        fresh = str(draw(update, "claim"))
+    assert "Morocco buys &lt;b&gt;36&lt;/b&gt;." in fresh
+    assert fresh in page
+    kept = {key[1]: value for key, value in pages._events.items()}
+    assert str(kept[update.id]) == fresh
+    # Another view draws nothing anew: the same entries come back.
+    page_cache(app).clear()
+    assert client.get(f"/claims/{claim.id}").text == page
+    assert {key[1]: value for key, value in pages._events.items()}[update.id] is kept[update.id]
+
+    def event(hash_: str, actor: str) -> AuditEvent:
+        return AuditEvent(
+            id=10**9,
+            at=datetime(2026, 1, 2, 3, 4),
+            actor_name=actor,
+            action="claim.update",
+            entity_type="claim",
+            entity_id=1,
+            hash=hash_,
+            prev_hash="0" * 64,
+        )
+
+    with app.test_request_context():
+        first = pages.remembered_event(draw, event("a" * 64, "Alice"), "claim")
+        again = pages.remembered_event(draw, event("b" * 64, "Bob"), "claim")
+        assert "Alice" in first and "Bob" in again and "Alice" not in again
+        assert pages.remembered_event(draw, event("a" * 64, "Alice"), "claim") is first
