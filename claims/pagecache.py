@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,9 @@ class Dependencies:
 
 @dataclass
 class Entry:
-    """One remembered page."""
+    """One remembered page (or a part of one: claims/views/pages.py)."""
 
-    body: str
+    body: Any
     dependencies: Dependencies
     checked: int  # the newest event id known not to touch it
 

@@ -15,6 +15,7 @@ from claims.db import db
 from claims.errors import ValidationError
 from claims.models import EXCERPT_MAX, AuditEvent, Claim, Evidence, Snapshot, Source, User
 from claims.services import claims, evidence, sources, users
+from claims.views import pages
 from claims.views.pages import page_cache
 from tests import factories
 from tests.conftest import csrf_token, table_counts
@@ -960,6 +961,7 @@ def test_the_claim_page_runs_as_many_queries_for_12_items_as_for_2(
     for claim in (few, many):
         page_cache(app).clear()  # the page drawn, not its remembered copy
         evidence._groupings.clear()  # nor its remembered grouping (one query fewer)
+        pages.forget_parts(app)  # nor its remembered provenance
         seen = count_queries(monkeypatch)
         html = claim_page(reviewer_client, claim.id)
         counts[claim.id] = len(seen)

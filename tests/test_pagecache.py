@@ -409,3 +409,57 @@ def test_a_timeline_entry_is_drawn_once_per_event_and_never_for_another(app, rev
         again = pages.remembered_event(draw, event("b" * 64, "Bob"), "claim")
         assert "Alice" in first and "Bob" in again and "Alice" not in again
         assert pages.remembered_event(draw, event("a" * 64, "Alice"), "claim") is first
+
+
+def test_a_claims_provenance_is_kept_through_evidence_edits_and_follows_its_sources(app, reviewer):
+    """The provenance part of a claim's page is kept while evidence notes change (the page is
+    drawn again), and made again when a source, its citations or its archived copies change."""
+    from claims.services import sources
+    from claims.views import pages
+
+    actor = factories.actor_for(reviewer)
+    article = factories.article(reviewer, "Morocco will buy 36 ATMOS artillery systems.")
+    claim = Claim.select().where(Claim.article == article.id).first()
+    cited = factories.source("Defence ministry statement")
+    report = factories.source("Elbit annual report")
+    item = evidence.add_evidence(
+        actor, claim.id, report.id, excerpt="36 systems", stance="supports"
+    )
+    client = app.test_client()
+    login(client, reviewer.username)
+    parts = app.extensions["claims_parts"].entries
+
+    def provenance() -> tuple[str, object]:
+        """The page's provenance graph, and the part kept for it."""
+        page = client.get(f"/claims/{claim.id}").text
+        (kept,) = parts.values()
+        svg = str(kept.body[1])
+        assert svg in page
+        return svg, kept.body
+
+    graph, first = provenance()
+    assert "Elbit annual report" in graph and "Defence ministry statement" not in graph
+    item = evidence.update_evidence(actor, item.id, item.version, note="Called Elbit.")
+    graph, again = provenance()
+    assert "Called Elbit." in client.get(f"/claims/{claim.id}").text, "the page is drawn again"
+    assert again is first, "its provenance is not"
+    sources.add_citation(actor, report.id, cited.id)
+    graph, cites = provenance()
+    assert cites is not first and "Defence ministry statement" in graph
+    report = sources.get_source(report.id)
+    sources.update_source(
+        actor, report.id, report.version, sources.SourceFields(title="Elbit report 2025")
+    )
+    graph, renamed = provenance()
+    assert renamed is not cites and "Elbit report 2025" in graph
+    assert "Archived " not in graph
+    factories.snapshot(sources.get_source(cited.id), b"<html><p>Statement.</p></html>")
+    graph, archived = provenance()
+    assert archived is not renamed and "Archived " in graph
+    page = client.get(f"/claims/{claim.id}").text
+    # A fresh drawing shows the same provenance.
+    pages.forget_parts(app)
+    page_cache(app).clear()
+    assert client.get(f"/claims/{claim.id}").text.replace(csrf_token(page), "") == page.replace(
+        csrf_token(page), ""
+    )

@@ -17,6 +17,7 @@ import pytest
 from claims.db import db
 from claims.models import CLAIM_STATUSES, AuditEvent, Claim, Evidence, Rating, User, Verdict
 from claims.services import claims, evidence, users, verdicts
+from claims.views import pages
 from claims.views.pages import page_cache
 from tests import factories
 from tests.conftest import csrf_token, login, table_counts
@@ -1652,6 +1653,7 @@ def test_the_claim_page_runs_as_many_queries_for_seven_verdicts_as_for_two(
     for claim in (few, many):
         page_cache(app).clear()  # the page drawn, not its remembered copy
         evidence._groupings.clear()  # nor its remembered grouping (one query fewer)
+        pages.forget_parts(app)  # nor its remembered provenance
         seen = count_queries(monkeypatch)
         html = claim_page(editor_client, claim.id)
         counts[claim.id] = len(seen)

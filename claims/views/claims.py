@@ -214,11 +214,7 @@ def _render(
         if forms.get(slot) is None:
             forms[slot] = make()
     items = evidence.claim_evidence(claim.id)
-    prov = sources.provenance(
-        claim.attributed_source_id,
-        [e.source_id for e in items],
-        {e.source.id: e.source for e in items},
-    )
+    prov, graph_svg = _provenance_of(claim, items)
     if forms["attribution_form"] is None:
         form = forms["attribution_form"] = _versioned(AttributionForm, claim)
         if prov.attributed is not None:
@@ -263,7 +259,7 @@ def _render(
         evidence_by_id={e.id: e for e in items},
         latest=prov.latest,
         provenance=prov,
-        graph_svg=provenance_svg(claim, prov),
+        graph_svg=graph_svg,
         picker=picker,
         moves={m.name for m in workflow.allowed(claim.status, facts)},
         facts=facts,
@@ -277,6 +273,33 @@ def _render(
         moved=revisions.latest_outcome(claim),
         **forms,
     )
+
+
+def _provenance_of(claim: Claim, items: list[Evidence]) -> tuple[Provenance, Markup | None]:
+    """The claim's provenance and its graph, kept between drawings of the page
+    (pages.remembered_part) while its sources, their citations and snapshots, and the claim's
+    words and attribution stay as they were."""
+    source_ids = [e.source_id for e in items]
+    key = (
+        "claims.provenance",
+        claim.id,
+        claim.quote,
+        claim.attribution,
+        claim.attributed_source_id,
+        tuple(source_ids),
+        request.script_root,
+    )
+
+    def make(dependencies: Dependencies) -> tuple[Provenance, Markup | None]:
+        prov = sources.provenance(
+            claim.attributed_source_id, source_ids, {e.source.id: e.source for e in items}
+        )
+        # Events on snapshots and citations name their source as their parent.
+        dependencies.add("source", prov.sources)
+        return prov, provenance_svg(claim, prov)
+
+    made: tuple[Provenance, Markup | None] = pages.remembered_part(key, make)
+    return made
 
 
 def _depend(
