@@ -1704,3 +1704,37 @@ def test_the_dashboard_and_queue_run_as_many_queries_for_fourteen_claims_as_for_
     assert small > 5
     assert small == large, (small, large)
     assert small_queue == large_queue, (small_queue, large_queue)
+
+
+def test_the_claim_pages_workflow_facts_equal_the_ones_read_by_queries(app, reviewer, editor):
+    """The claim page gives the workflow what it has read (all the evidence, the whole verdict
+    history); the facts are the ones the services read for themselves, at every step."""
+    claim = a_claim(reviewer)
+    eddie = factories.actor_for(editor)
+    second = factories.source("Second outlet")
+
+    def same_facts() -> None:
+        for account in (reviewer, editor):
+            actor = factories.actor_for(account)
+            page = claims.workflow_facts(
+                actor,
+                fresh(claim),
+                evidence=evidence.claim_evidence(claim.id),
+                verdicts=verdicts.claim_verdicts(claim.id),
+            )
+            assert page == claims.workflow_facts(actor, fresh(claim))
+
+    same_facts()  # no evidence, no verdict
+    attach(claim, reviewer)
+    attach(claim, editor, second, "refutes")
+    same_facts()
+    first = propose_as(reviewer, claim, "false")
+    same_facts()  # waiting, proposed by the reviewer
+    verdicts.reject_verdict(eddie, first.id, "Not yet.")
+    same_facts()
+    approved = propose_as(editor, claim, "mostly-false")
+    facts = claims.workflow_facts(
+        eddie, fresh(claim), evidence=[], verdicts=verdicts.claim_verdicts(claim.id)
+    )
+    assert facts.verdict_author == editor.id and facts.pending_verdict and facts.evidence == 0
+    same_facts()

@@ -3,7 +3,7 @@ merging and dismissing. Nothing is ever deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -328,14 +328,26 @@ def actor_role(actor: Actor) -> str:
     return str(user.role)
 
 
-def workflow_facts(actor: Actor, claim: Claim) -> workflow.Facts:
-    """What the workflow's guards need to know, read in two small queries."""
-    pending = _PENDING_AUTHOR(claim.id)
+def workflow_facts(
+    actor: Actor,
+    claim: Claim,
+    *,
+    evidence: Sequence[Any] | None = None,
+    verdicts: Sequence[Verdict] | None = None,
+) -> workflow.Facts:
+    """What the workflow's guards need to know, read in two small queries; or, for a page that
+    has read them already, from the claim's whole `evidence` and whole verdict history
+    (`verdicts`, newest first)."""
+    if verdicts is None:
+        pending = _PENDING_AUTHOR(claim.id)
+        proposed = pending[0] if pending else None
+    else:
+        proposed = next((v for v in verdicts if v.state == "proposed"), None)
     return workflow.Facts(
         role=actor_role(actor),
-        evidence=_EVIDENCE_COUNT(claim.id)[0][0],
-        pending_verdict=bool(pending),
-        verdict_author=pending[0].author_id if pending else None,
+        evidence=_EVIDENCE_COUNT(claim.id)[0][0] if evidence is None else len(evidence),
+        pending_verdict=proposed is not None,
+        verdict_author=proposed.author_id if proposed is not None else None,
         actor_id=actor.user_id,
     )
 

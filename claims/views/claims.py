@@ -223,8 +223,9 @@ def _render(
     if current_user.has_role("editor"):
         history = audit.history("claim", claim.id, limit=TIMELINE_LENGTH)
     actor = current_actor()
-    facts = claims.workflow_facts(actor, claim)
     history_of_verdicts = verdicts.claim_verdicts(claim.id)
+    # From what the page has read: all its evidence, its whole verdict history.
+    facts = claims.workflow_facts(actor, claim, evidence=items, verdicts=history_of_verdicts)
     independent = evidence.independence_of(items)
     # The evidence on the page, not read again; dependent items count once.
     support = verdicts.support_of(items, independent.group_of())
