@@ -1732,7 +1732,7 @@ def test_the_claim_pages_workflow_facts_equal_the_ones_read_by_queries(app, revi
     same_facts()  # waiting, proposed by the reviewer
     verdicts.reject_verdict(eddie, first.id, "Not yet.")
     same_facts()
-    approved = propose_as(editor, claim, "mostly-false")
+    propose_as(editor, claim, "mostly-false")
     facts = claims.workflow_facts(
         eddie, fresh(claim), evidence=[], verdicts=verdicts.claim_verdicts(claim.id)
     )
