@@ -460,10 +460,40 @@ def search(flt: EventFilter, *, before_id: int | None = None, limit: int = 50) -
 
     Raises ValidationError for a record id without its record type.
     """
+    if flt.entity_type and flt.entity_id is not None:
+        return _record_events(flt, flt.entity_type, flt.entity_id, before_id, limit)
     query = _filtered(flt)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return list(query.order_by(AuditEvent.id.desc()).limit(limit))
+
+
+def _record_events(
+    flt: EventFilter, entity_type: str, entity_id: int, before_id: int | None, limit: int
+) -> list[AuditEvent]:
+    """A record's events and those of what belongs to it, newest first: the newest ids of each
+    read backwards along its own index, then those rows. Asked for in one query ("own or
+    children, newest first"), SQLite gathered and sorted every event of the record first: 65 ms
+    for a claim with 28,000 events."""
+    base = _filtered(replace(flt, entity_type=None, entity_id=None))
+    if before_id is not None:
+        base = base.where(AuditEvent.id < before_id)
+    ids: set[int] = set()
+    for side in _record(entity_type, entity_id):
+        newest = base.where(side).select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(limit)
+        ids.update(row[0] for row in newest.tuples())
+    if not ids:
+        return []
+    kept = sorted(ids, reverse=True)[:limit]
+    return list(AuditEvent.select().where(AuditEvent.id.in_(kept)).order_by(AuditEvent.id.desc()))
+
+
+def _record(entity_type: str, entity_id: int) -> tuple[Any, Any]:
+    """The conditions on a record's own events and on those of what belongs to it."""
+    return (
+        (AuditEvent.entity_type == entity_type) & (AuditEvent.entity_id == entity_id),
+        (AuditEvent.parent_type == entity_type) & (AuditEvent.parent_id == entity_id),
+    )
 
 
 def _filtered(flt: EventFilter) -> Any:
@@ -482,16 +512,8 @@ def _filtered(flt: EventFilter) -> Any:
         query = query.where(AuditEvent.actor_name == flt.actor)
     if flt.entity_type:
         if flt.entity_id is not None:
-            query = query.where(
-                (
-                    (AuditEvent.entity_type == flt.entity_type)
-                    & (AuditEvent.entity_id == flt.entity_id)
-                )
-                | (
-                    (AuditEvent.parent_type == flt.entity_type)
-                    & (AuditEvent.parent_id == flt.entity_id)
-                )
-            )
+            own, children = _record(flt.entity_type, flt.entity_id)
+            query = query.where(own | children)
         else:
             query = query.where(AuditEvent.entity_type == flt.entity_type)
     if flt.action:

@@ -790,6 +790,56 @@ def test_audit_page_filters_and_shows_field_level_changes(app, editor_client, sy
     assert "No events match" in editor_client.get(f"/audit/?since={tomorrow}").text
 
 
+def test_a_records_events_page_by_page_are_the_ones_the_whole_filter_selects(app, reviewer):
+    """A record's events (its own and those of what belongs to it) are read as two walks along
+    their indexes; page by page, with other filters, they are exactly what one "own or
+    children" query selects, newest first."""
+    actor = factories.actor_for(reviewer)
+    article = factories.article(reviewer, "Morocco will buy 36 ATMOS artillery systems.")
+    claim = Claim.select().where(Claim.article == article.id).first()
+    other = factories.article(reviewer, "The council approved a $48 million flood wall.")
+    for i in range(6):
+        current = claims.get_claim(claim.id)  # evidence moves it on: a new version
+        claims.update_claim(actor, claim.id, current.version, statement=f"Version {i}.")
+        if i % 2:
+            source = factories.source(f"Outlet {i}")
+            evidence.add_evidence(
+                actor, claim.id, source.id, excerpt=f"{i} systems", stance="supports"
+            )
+    other_claim = Claim.select().where(Claim.article == other.id).first()
+    claims.update_claim(actor, other_claim.id, other_claim.version, statement="Elsewhere.")
+
+    def oracle(flt: audit.EventFilter) -> list[int]:
+        own = (AuditEvent.entity_type == flt.entity_type) & (AuditEvent.entity_id == flt.entity_id)
+        children = (AuditEvent.parent_type == flt.entity_type) & (
+            AuditEvent.parent_id == flt.entity_id
+        )
+        query = AuditEvent.select(AuditEvent.id).where(own | children)
+        if flt.action:
+            query = query.where(
+                (AuditEvent.action == flt.action) | AuditEvent.action.startswith(flt.action + ".")
+            )
+        return [e.id for e in query.order_by(AuditEvent.id.desc())]
+
+    for flt in (
+        audit.EventFilter(entity_type="claim", entity_id=claim.id),
+        audit.EventFilter(entity_type="claim", entity_id=claim.id, action="claim"),
+        audit.EventFilter(entity_type="claim", entity_id=claim.id, action="evidence"),
+        audit.EventFilter(entity_type="article", entity_id=article.id),
+    ):
+        expected = oracle(flt)
+        assert len(expected) >= 3, flt
+        pages, before = [], None
+        while True:
+            page = audit.search(flt, before_id=before, limit=2)
+            if not page:
+                break
+            pages += [e.id for e in page]
+            before = page[-1].id
+        assert pages == expected, flt
+    assert audit.search(audit.EventFilter(entity_type="claim", entity_id=10**9)) == []
+
+
 def test_audit_page_paginates_newest_first(app, editor_client, system):
     app.config["PAGE_SIZE"] = 3
     for i in range(7):
