@@ -642,12 +642,14 @@ class Timeline:
 
     @property
     def more(self) -> int:
+        """How many older events there are (at least this many when `capped`)."""
         return self.total - len(self.events)
 
 
 def history(entity_type: str, entity_id: int, limit: int = 100) -> Timeline:
     """A record's own timeline, with the events of what belongs to it (a claim's verdicts, an
-    article's claims): the newest `limit`, oldest first, and the total."""
+    article's claims): the newest `limit`, oldest first, and the total, counted up to
+    HISTORY_COUNT_CAP."""
     newest_own, newest_children, total = _history_queries(entity_type)
     # The newest ids of each kind, read backwards along their indexes, then those rows: asking
     # for "own or children, newest first" sorted every event of a busy claim (2,000 and more)

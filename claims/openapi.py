@@ -907,8 +907,8 @@ def _query_parameters(max_page_size: int) -> dict[str, dict[str, Any]]:
         "search_q": {
             "name": "q",
             "schema": {"type": "string"},
-            "description": "Words to find (all of them; the last may be a word's start). Empty: "
-            "the claims the filters select.",
+            "description": "Words to find (all of them; the last is the start of a word only "
+            "when nothing matches it whole). Empty: the claims the filters select.",
         },
         "search_type": {"name": "type", "schema": _filter(SEARCH_KINDS)},
         "rating": {"schema": {"type": "string"}, "description": "A rating's slug."},

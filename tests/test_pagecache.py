@@ -14,6 +14,7 @@ from claims.db import db
 from claims.models import Article, Claim
 from claims.pagecache import Change, Dependencies, PageCache, still_valid
 from claims.services import claims, evidence, verdicts
+from claims.views import pages
 from claims.views.pages import page_cache
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
@@ -129,7 +130,9 @@ def test_after_every_kind_of_change_a_remembered_page_equals_a_fresh_one(app, na
     for client in readers:
         for url in urls:
             remembered = client.get(url)
-            cache.clear()
+            cache.clear()  # nor any part of it: the fresh drawing reads everything
+            pages.forget_parts(app)
+            evidence._groupings.clear()
             fresh = client.get(url)
             assert remembered.status_code == fresh.status_code, url
             assert _normal(remembered.text) == _normal(fresh.text), f"{name}: {url} is stale"
@@ -389,7 +392,7 @@ def test_a_timeline_entry_is_drawn_once_per_event_and_never_for_another(app, rev
     assert str(kept[update.id]) == fresh
     # Another view draws nothing anew: the same entries come back.
     page_cache(app).clear()
-    assert client.get(f"/claims/{claim.id}").text == page
+    assert _normal(client.get(f"/claims/{claim.id}").text) == _normal(page)
     assert {key[1]: value for key, value in pages._events.items()}[update.id] is kept[update.id]
 
     def event(hash_: str, actor: str) -> AuditEvent:
@@ -463,3 +466,35 @@ def test_a_claims_provenance_is_kept_through_evidence_edits_and_follows_its_sour
     assert client.get(f"/claims/{claim.id}").text.replace(csrf_token(page), "") == page.replace(
         csrf_token(page), ""
     )
+
+
+def test_a_source_changed_while_a_page_reads_shows_on_the_next_view(app, reviewer, monkeypatch):
+    """A change committed after the page read its evidence (with their sources) but before its
+    provenance was made is not mistaken for one the kept provenance already shows."""
+    from claims.services import sources
+
+    actor = factories.actor_for(reviewer)
+    article = factories.article(reviewer, "Morocco will buy 36 ATMOS artillery systems.")
+    claim = Claim.select().where(Claim.article == article.id).first()
+    report = factories.source("Elbit annual report")
+    evidence.add_evidence(actor, claim.id, report.id, excerpt="36 systems", stance="supports")
+    client = app.test_client()
+    login(client, reviewer.username)
+    original = sources.provenance
+
+    def renamed_meanwhile(*args, **kwargs):
+        # Another request commits while this one draws, after its evidence was read.
+        monkeypatch.setattr(sources, "provenance", original)
+        current = sources.get_source(report.id)
+        sources.update_source(
+            actor, report.id, current.version, sources.SourceFields(title="Elbit report 2025")
+        )
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sources, "provenance", renamed_meanwhile)
+    client.get(f"/claims/{claim.id}")  # drawn with the title it read first
+    (kept,) = app.extensions["claims_parts"].entries.values()
+    assert "Elbit annual report" in str(kept.body[1])
+    page = client.get(f"/claims/{claim.id}").text
+    (kept,) = app.extensions["claims_parts"].entries.values()
+    assert "Elbit report 2025" in str(kept.body[1]) and str(kept.body[1]) in page

@@ -48,7 +48,7 @@ COUNT_CAP = 1000
 # many matches, the most recent ones are ranked (the page says so: add words or filters). As
 # many as a search's pages can reach (MAX_PAGE x PER_PAGE): ranking 5,000 cost 5 to 12 ms more
 # a search at 100,000 claims (issue 9).
-RANK_CANDIDATES = 1000
+RANK_CANDIDATES = COUNT_CAP
 QUERY_MAX = 200
 PREFIX_MIN = 3  # a shorter last word is never taken as a prefix
 WORDS_MAX = 12

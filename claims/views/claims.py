@@ -194,6 +194,7 @@ def _render(
     **forms: Any,
 ) -> str:
     """Draw the claim's page, noting in `dependencies` every record it shows."""
+    since = pages.drawing_mark()  # before anything is read (the provenance part)
     scale = verdicts.ratings()
     defaults: dict[str, Callable[[], Any]] = {
         "edit_form": lambda: _versioned(ClaimEditForm, claim, obj=claim),
@@ -214,7 +215,7 @@ def _render(
         if forms.get(slot) is None:
             forms[slot] = make()
     items = evidence.claim_evidence(claim.id)
-    prov, graph_svg = _provenance_of(claim, items)
+    prov, graph_svg = _provenance_of(claim, items, since)
     if forms["attribution_form"] is None:
         form = forms["attribution_form"] = _versioned(AttributionForm, claim)
         if prov.attributed is not None:
@@ -276,10 +277,13 @@ def _render(
     )
 
 
-def _provenance_of(claim: Claim, items: list[Evidence]) -> tuple[Provenance, Markup | None]:
+def _provenance_of(
+    claim: Claim, items: list[Evidence], since: int | None
+) -> tuple[Provenance, Markup | None]:
     """The claim's provenance and its graph, kept between drawings of the page
     (pages.remembered_part) while its sources, their citations and snapshots, and the claim's
-    words and attribution stay as they were."""
+    words and attribution stay as they were. Shared between users: it holds records and a
+    drawing of them, nothing of the request (the graph has no form); no one changes it."""
     source_ids = [e.source_id for e in items]
     key = (
         "claims.provenance",
@@ -299,7 +303,7 @@ def _provenance_of(claim: Claim, items: list[Evidence]) -> tuple[Provenance, Mar
         dependencies.add("source", prov.sources)
         return prov, provenance_svg(claim, prov)
 
-    made: tuple[Provenance, Markup | None] = pages.remembered_part(key, make)
+    made: tuple[Provenance, Markup | None] = pages.remembered_part(key, make, since)
     return made
 
 

@@ -125,6 +125,7 @@ def remembered_event(draw: Callable[..., Markup], event: Any, entity: str) -> Ma
 # the pages' (an application serves one database).
 PARTS_KEPT = 512
 _PARTS = "claims_parts"
+_MARK = "claims_drawing_mark"
 
 
 class _Parts:
@@ -133,11 +134,27 @@ class _Parts:
         self.lock = threading.Lock()
 
 
-def remembered_part(key: Hashable, make: Callable[[Dependencies], Any]) -> Any:
+def drawing_mark() -> int | None:
+    """The newest audit event before this request began reading what it draws (None when no
+    part is kept): the page memory's own mark when the page is being remembered, otherwise
+    read now. A part made later in the request is checked against the changes after it, so
+    that none made while the request read is missed."""
+    if current_app.extensions.get(_PARTS) is None:
+        return None
+    mark: int | None = g.get(_MARK)
+    if mark is None:
+        mark = audit.last_event_id()
+        setattr(g, _MARK, mark)
+    return mark
+
+
+def remembered_part(key: Hashable, make: Callable[[Dependencies], Any], since: int | None) -> Any:
     """What `make` returns, from memory when nothing it recorded in its dependencies has
-    changed since it was made (the audit trail says, as for pages); otherwise made again. The
-    value is shared between requests: it must not be changed by whoever uses it. Kept only
-    while the page memory is on (PAGE_CACHE_BYTES)."""
+    changed since it was made (the audit trail says, as for pages); otherwise made again and
+    kept as made from data no older than event `since` (drawing_mark(), taken before the
+    request read anything `make` is given). The value is shared between requests and users:
+    whoever uses it must not change it, and it must hold nothing of one request or user. Kept
+    only while the page memory is on (PAGE_CACHE_BYTES)."""
     parts: _Parts | None = current_app.extensions.get(_PARTS)
     if parts is None:
         return make(Dependencies())
@@ -148,11 +165,12 @@ def remembered_part(key: Hashable, make: Callable[[Dependencies], Any]) -> Any:
             if key in parts.entries:
                 parts.entries.move_to_end(key)
         return entry.body
-    checked = audit.last_event_id()
+    if since is None:
+        return make(Dependencies())
     dependencies = Dependencies()
     value = make(dependencies)
     with parts.lock:
-        parts.entries[key] = Entry(value, dependencies, checked)
+        parts.entries[key] = Entry(value, dependencies, since)
         parts.entries.move_to_end(key)
         while len(parts.entries) > PARTS_KEPT:
             parts.entries.popitem(last=False)
@@ -192,6 +210,7 @@ def remembered(name: str, render: Callable[[Dependencies], str]) -> str:
     # The newest change before anything is read: what happens while the page is drawn is
     # looked at again next time.
     checked = audit.last_event_id()
+    setattr(g, _MARK, checked)  # parts made while drawing are as old (drawing_mark)
     dependencies = Dependencies()
     dependencies.add("user", [current_user.id])  # the name and role in the header
     setattr(g, "csrf_token", _PLACEHOLDER)  # noqa: B010 - Flask-WTF keeps the token there
