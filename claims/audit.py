@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -478,14 +478,17 @@ def _record_events(
     base = _filtered(replace(flt, entity_type=None, entity_id=None))
     if before_id is not None:
         base = base.where(AuditEvent.id < before_id)
-    ids: set[int] = set()
-    for side in _record(entity_type, entity_id):
-        newest = base.where(side).select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(limit)
-        ids.update(row[0] for row in newest.tuples())
-    if not ids:
-        return []
-    kept = sorted(ids, reverse=True)[:limit]
-    return list(AuditEvent.select().where(AuditEvent.id.in_(kept)).order_by(AuditEvent.id.desc()))
+    walks = [
+        base.where(side).select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(limit).tuples()
+        for side in _record(entity_type, entity_id)
+    ]
+    ids = _newest(walks, limit)
+    return list(reversed(_EVENTS(ids))) if ids else []
+
+
+def _newest(walks: Iterable[Iterable[Any]], limit: int) -> list[int]:
+    """The newest `limit` event ids of several walks, each newest first, newest first."""
+    return sorted({row[0] for walk in walks for row in walk}, reverse=True)[:limit]
 
 
 def _record(entity_type: str, entity_id: int) -> tuple[Any, Any]:
@@ -654,9 +657,7 @@ def history(entity_type: str, entity_id: int, limit: int = 100) -> Timeline:
     # The newest ids of each kind, read backwards along their indexes, then those rows: asking
     # for "own or children, newest first" sorted every event of a busy claim (2,000 and more)
     # with its text.
-    found = {row[0] for row in newest_own(entity_id, limit)}
-    found.update(row[0] for row in newest_children(entity_id, limit))
-    ids = sorted(found, reverse=True)[:limit]
+    ids = _newest([newest_own(entity_id, limit), newest_children(entity_id, limit)], limit)
     events = _EVENTS(ids) if ids else []
     # Counted every time, so that a page runs the same queries however long the history; the
     # count reads the indexes only, and stops past the cap.

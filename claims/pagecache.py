@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,62 @@ class PageCache:
         entry = self._entries.pop(key, None)
         if entry is not None:
             self._size -= len(entry.body)
+
+
+class Kept(Generic[V]):
+    """Values made before, by key: at most `limit` of them, the least recently used dropped
+    first; safe between threads (the development server answers from several). The memories of
+    drawn form fields, timeline entries, page parts and evidence groupings."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        with self._lock:
+            return iter(list(self._entries))
+
+    def items(self) -> list[tuple[Hashable, V]]:
+        with self._lock:
+            return list(self._entries.items())
+
+    def values(self) -> list[V]:
+        with self._lock:
+            return list(self._entries.values())
+
+    def get(self, key: Hashable) -> V | None:
+        """The value kept under `key`, now the most recently used; None if there is none."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: V) -> None:
+        """Keep `value` under `key`, dropping the least recently used past the limit."""
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.limit:
+                self._entries.popitem(last=False)
+
+    def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
+        """The value kept under `key`, or the one `make` returns, kept (made outside the lock:
+        two threads may make it both, and the same)."""
+        found = self.get(key)
+        if found is None:
+            found = make()
+            self.put(key, found)
+        return found
+
+    def clear(self) -> None:
+        """Forget everything kept."""
+        with self._lock:
+            self._entries.clear()
 
 
 def still_valid(entry: Entry, changes: list[Change] | None) -> bool:

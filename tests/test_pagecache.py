@@ -430,7 +430,7 @@ def test_a_claims_provenance_is_kept_through_evidence_edits_and_follows_its_sour
     )
     client = app.test_client()
     login(client, reviewer.username)
-    parts = app.extensions["claims_parts"].entries
+    parts = app.extensions["claims_parts"]
 
     def provenance() -> tuple[str, object]:
         """The page's provenance graph, and the part kept for it."""
@@ -493,8 +493,28 @@ def test_a_source_changed_while_a_page_reads_shows_on_the_next_view(app, reviewe
 
     monkeypatch.setattr(sources, "provenance", renamed_meanwhile)
     client.get(f"/claims/{claim.id}")  # drawn with the title it read first
-    (kept,) = app.extensions["claims_parts"].entries.values()
+    (kept,) = app.extensions["claims_parts"].values()
     assert "Elbit annual report" in str(kept.body[1])
     page = client.get(f"/claims/{claim.id}").text
-    (kept,) = app.extensions["claims_parts"].entries.values()
+    (kept,) = app.extensions["claims_parts"].values()
     assert "Elbit report 2025" in str(kept.body[1]) and str(kept.body[1]) in page
+
+
+def test_kept_values_drop_the_least_recently_used_past_their_limit():
+    from claims.pagecache import Kept
+
+    kept: Kept[str] = Kept(2)
+    made: list[str] = []
+
+    def make(value: str):
+        return lambda: made.append(value) or value
+
+    assert kept.get_or_make("a", make("A")) == "A"
+    assert kept.get_or_make("b", make("B")) == "B"
+    assert kept.get_or_make("a", make("A again")) == "A"  # kept: not made again, now recent
+    kept.put("c", "C")  # past the limit: "b", the least recently used, goes
+    assert made == ["A", "B"]
+    assert kept.get("b") is None and kept.get("a") == "A" and len(kept) == 2
+    assert sorted(kept) == ["a", "c"] and sorted(kept.values()) == ["A", "C"]
+    kept.clear()
+    assert len(kept) == 0 and kept.get("a") is None

@@ -4,8 +4,6 @@ found in the newsroom's own archived copy of that source."""
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -31,6 +29,7 @@ from claims.models import (
     User,
     field_values,
 )
+from claims.pagecache import Kept
 from claims.services.claims import save_claim, workflow_facts
 from claims.services.records import save_versioned
 from claims.text import one_line
@@ -471,13 +470,9 @@ def independence_of(items: Sequence[Evidence]) -> Independence:
     for citing, cited in pairs:
         cites.setdefault(int(citing), set()).add(int(cited))
     key = _grouping_key(items, cites)
-    if key is not None:
-        with _groupings_lock:
-            kept = _groupings.get(key)
-            if kept is not None:
-                _groupings.move_to_end(key)
-        if kept is not None:
-            return Independence([list(group) for group in kept])
+    kept = _groupings.get(key) if key is not None else None
+    if kept is not None:
+        return Independence([list(group) for group in kept])
     snapshot_ids = [e.snapshot_id for e in items if e.snapshot_id is not None]
     texts: dict[int, str] = {}
     if snapshot_ids:
@@ -495,10 +490,7 @@ def independence_of(items: Sequence[Evidence]) -> Independence:
         ]
     )
     if key is not None:
-        with _groupings_lock:
-            _groupings[key] = tuple(tuple(group) for group in found)
-            while len(_groupings) > GROUPINGS_KEPT:
-                _groupings.popitem(last=False)
+        _groupings.put(key, tuple(tuple(group) for group in found))
     return Independence(found)
 
 
@@ -507,8 +499,7 @@ def independence_of(items: Sequence[Evidence]) -> Independence:
 # stance, which leaves its grouping as it was (a tenth of that drawing).
 GROUPINGS_KEPT = 512
 GROUPED_ITEMS_KEPT = 200
-_groupings: OrderedDict[Hashable, tuple[tuple[int, ...], ...]] = OrderedDict()
-_groupings_lock = threading.Lock()
+_groupings: Kept[tuple[tuple[int, ...], ...]] = Kept(GROUPINGS_KEPT)
 
 
 def _grouping_key(items: Sequence[Evidence], cites: dict[int, set[int]]) -> Hashable | None:

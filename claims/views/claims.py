@@ -278,7 +278,7 @@ def _render(
 
 
 def _provenance_of(
-    claim: Claim, items: list[Evidence], since: int | None
+    claim: Claim, items: list[Evidence], since: int
 ) -> tuple[Provenance, Markup | None]:
     """The claim's provenance and its graph, kept between drawings of the page
     (pages.remembered_part) while its sources, their citations and snapshots, and the claim's

@@ -10,8 +10,6 @@ is rendered as a placeholder and put in on the way out.
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -23,7 +21,7 @@ from wtforms import PasswordField
 from wtforms.csrf.core import CSRFTokenField
 
 from claims import audit
-from claims.pagecache import Dependencies, Entry, PageCache, still_valid
+from claims.pagecache import Dependencies, Entry, Kept, PageCache, still_valid
 
 # Past this many changes since a page was checked, it is drawn again rather than compared.
 CHANGES_READ = 500
@@ -37,7 +35,7 @@ def init_app(app: Flask) -> None:
     templates their remembered form fields."""
     size = int(app.config["PAGE_CACHE_BYTES"])
     app.extensions[_EXTENSION] = PageCache(size) if size > 0 else None
-    app.extensions[_PARTS] = _Parts() if size > 0 else None
+    app.extensions[_PARTS] = Kept[Entry](PARTS_KEPT) if size > 0 else None
     app.add_template_global(remembered_field)
     app.add_template_global(remembered_event)
 
@@ -50,8 +48,7 @@ FIELD_KEY_MAX = 4000
 # Never kept: what a password field was given (it is not shown, and must not outlive the
 # request), and a CSRF token (one per request; not drawn through `field` today).
 _NEVER_KEPT = (PasswordField, CSRFTokenField)
-_fields: OrderedDict[Hashable, Markup] = OrderedDict()
-_fields_lock = threading.Lock()
+_fields: Kept[Markup] = Kept(FIELDS_KEPT)
 
 
 def remembered_field(draw: Callable[..., Markup], f: Any, class_: str = "") -> Markup:
@@ -79,25 +76,14 @@ def remembered_field(draw: Callable[..., Markup], f: Any, class_: str = "") -> M
     )
     if sum(len(part) for part in key if isinstance(part, str)) > FIELD_KEY_MAX:
         return draw(f, class_)  # a long text typed into a form: drawn, not kept
-    with _fields_lock:
-        found = _fields.get(key)
-        if found is not None:
-            _fields.move_to_end(key)
-            return found
-    drawn = draw(f, class_)
-    with _fields_lock:
-        _fields[key] = drawn
-        while len(_fields) > FIELDS_KEPT:
-            _fields.popitem(last=False)
-    return drawn
+    return _fields.get_or_make(key, lambda: draw(f, class_))
 
 
 # Timeline entries drawn (templates/audit/_timeline.html): an audit event never changes (its hash
 # chains its content), so its entry is drawn once. A busy claim's page is drawn again after
 # each change to its evidence, and its 30 entries were a tenth of that.
 EVENTS_KEPT = 4000
-_events: OrderedDict[Hashable, Markup] = OrderedDict()
-_events_lock = threading.Lock()
+_events: Kept[Markup] = Kept(EVENTS_KEPT)
 
 
 def remembered_event(draw: Callable[..., Markup], event: Any, entity: str) -> Markup:
@@ -106,17 +92,7 @@ def remembered_event(draw: Callable[..., Markup], event: Any, entity: str) -> Ma
     by the event's hash too, so that an id given again (another database) is never mistaken
     for it."""
     key = (draw, event.id, event.hash, entity, request.script_root)
-    with _events_lock:
-        found = _events.get(key)
-        if found is not None:
-            _events.move_to_end(key)
-            return found
-    drawn = draw(event, entity)
-    with _events_lock:
-        _events[key] = drawn
-        while len(_events) > EVENTS_KEPT:
-            _events.popitem(last=False)
-    return drawn
+    return _events.get_or_make(key, lambda: draw(event, entity))
 
 
 # Parts of a page kept between its drawings, each until a change touches what it was made from:
@@ -128,19 +104,13 @@ _PARTS = "claims_parts"
 _MARK = "claims_drawing_mark"
 
 
-class _Parts:
-    def __init__(self) -> None:
-        self.entries: OrderedDict[Hashable, Entry] = OrderedDict()
-        self.lock = threading.Lock()
-
-
-def drawing_mark() -> int | None:
-    """The newest audit event before this request began reading what it draws (None when no
-    part is kept): the page memory's own mark when the page is being remembered, otherwise
-    read now. A part made later in the request is checked against the changes after it, so
-    that none made while the request read is missed."""
+def drawing_mark() -> int:
+    """The newest audit event before this request began reading what it draws (0 when no part
+    is kept): the page memory's own mark when the page is being remembered, otherwise read
+    now. A part made later in the request is checked against the changes after it, so that
+    none made while the request read is missed."""
     if current_app.extensions.get(_PARTS) is None:
-        return None
+        return 0
     mark: int | None = g.get(_MARK)
     if mark is None:
         mark = audit.last_event_id()
@@ -148,41 +118,30 @@ def drawing_mark() -> int | None:
     return mark
 
 
-def remembered_part(key: Hashable, make: Callable[[Dependencies], Any], since: int | None) -> Any:
+def remembered_part(key: Hashable, make: Callable[[Dependencies], Any], since: int) -> Any:
     """What `make` returns, from memory when nothing it recorded in its dependencies has
     changed since it was made (the audit trail says, as for pages); otherwise made again and
     kept as made from data no older than event `since` (drawing_mark(), taken before the
     request read anything `make` is given). The value is shared between requests and users:
     whoever uses it must not change it, and it must hold nothing of one request or user. Kept
     only while the page memory is on (PAGE_CACHE_BYTES)."""
-    parts: _Parts | None = current_app.extensions.get(_PARTS)
+    parts: Kept[Entry] | None = current_app.extensions.get(_PARTS)
     if parts is None:
         return make(Dependencies())
-    with parts.lock:
-        entry = parts.entries.get(key)
+    entry = parts.get(key)
     if entry is not None and still_valid(entry, audit.changes_since(entry.checked, CHANGES_READ)):
-        with parts.lock:
-            if key in parts.entries:
-                parts.entries.move_to_end(key)
         return entry.body
-    if since is None:
-        return make(Dependencies())
     dependencies = Dependencies()
     value = make(dependencies)
-    with parts.lock:
-        parts.entries[key] = Entry(value, dependencies, since)
-        parts.entries.move_to_end(key)
-        while len(parts.entries) > PARTS_KEPT:
-            parts.entries.popitem(last=False)
+    parts.put(key, Entry(value, dependencies, since))
     return value
 
 
 def forget_parts(app: Flask) -> None:
     """Forget every remembered part (a test counting the queries of a fresh drawing)."""
-    parts: _Parts | None = app.extensions.get(_PARTS)
+    parts: Kept[Entry] | None = app.extensions.get(_PARTS)
     if parts is not None:
-        with parts.lock:
-            parts.entries.clear()
+        parts.clear()
 
 
 def page_cache(app: Flask) -> PageCache | None:
