@@ -193,3 +193,38 @@ def test_gunicorn_serves_the_app_with_several_workers(app, database_url):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_each_worker_compiles_every_template_before_its_first_request(app):
+    from claims import serving
+
+    env = app.jinja_env
+    env.cache.clear()
+    names = env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    assert "claims/show.html" in names and "base.html" in names
+
+    assert serving.compile_templates(app) == len(names)
+
+    compiled = {template.name for template in env.cache.values()}
+    assert compiled >= set(names)
+    # What gunicorn hands a worker that is not a Flask application is left alone.
+    assert serving.compile_templates(object()) == 0
+
+
+def test_gunicorn_runs_one_worker_per_core_and_one_more_unless_told():
+    import os
+
+    def workers(**env: str) -> int:
+        result = subprocess.run(
+            [sys.executable, "-c", "import claims.serving as s; print(s.workers)"],
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(result.stdout)
+
+    assert workers() == len(os.sched_getaffinity(0)) + 1
+    assert workers(CLAIMS_WORKERS="7") == 7
+    assert workers(CLAIMS_WORKERS="") == len(os.sched_getaffinity(0)) + 1
