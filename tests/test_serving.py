@@ -1,0 +1,86 @@
+"""gunicorn's settings (claims/serving.py): how a worker closes a connection it has answered."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+
+import pytest
+from gunicorn import util
+
+from claims import serving
+
+HEAD = b"POST /claims/1/evidence HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 6000\r\n\r\n"
+BODY = b"x" * 6000
+RESPONSE = (
+    b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big."
+)
+
+
+@pytest.fixture
+def close(monkeypatch: pytest.MonkeyPatch) -> Callable[[socket.socket], None]:
+    """gunicorn's close as a worker has it, put back as it was after the test."""
+    monkeypatch.setattr(util, "close_graceful", util.close_graceful)
+    assert serving.close_promptly()
+    assert not serving.close_promptly(), "installed once"
+    return util.close_graceful
+
+
+def connected() -> tuple[socket.socket, socket.socket]:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname())
+        server, _ = listener.accept()
+    client.settimeout(10)
+    return client, server
+
+
+def read_exactly(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        data += sock.recv(size - len(data))
+    return data
+
+
+def read_to_end(sock: socket.socket) -> bytes:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def closing(server: socket.socket, close: Callable[[socket.socket], None]) -> threading.Thread:
+    closer = threading.Thread(target=close, args=(server,), daemon=True)
+    closer.start()
+    return closer
+
+
+def test_a_worker_closes_at_once_when_it_read_everything_the_client_sent(close):
+    client, server = connected()
+    client.sendall(HEAD + BODY)
+    assert read_exactly(server, len(HEAD + BODY)) == HEAD + BODY
+    server.sendall(RESPONSE)
+
+    closer = closing(server, close)
+    # gunicorn's own close would wait here, up to 2 s, for the client to close its end.
+    closer.join(timeout=1)
+    assert not closer.is_alive(), "the worker waited for the client instead of its next request"
+    assert read_to_end(client) == RESPONSE
+    client.close()
+
+
+def test_a_worker_waits_for_the_client_when_its_request_was_not_all_read(close):
+    client, server = connected()
+    client.sendall(HEAD + BODY)
+    assert read_exactly(server, len(HEAD)) == HEAD  # refused on its headers: the body unread
+    server.sendall(RESPONSE)
+
+    closer = closing(server, close)
+    closer.join(timeout=0.3)
+    # Closed now, the unread body would make the kernel answer with a reset, which can cut
+    # the response off before the client reads it.
+    assert closer.is_alive(), "the worker closed with the request's body unread"
+    assert read_to_end(client) == RESPONSE
+    client.close()
+    closer.join(timeout=5)
+    assert not closer.is_alive()
