@@ -462,6 +462,9 @@ def search(flt: EventFilter, *, before_id: int | None = None, limit: int = 50) -
     """
     if flt.entity_type and flt.entity_id is not None:
         return _record_events(flt, flt.entity_type, flt.entity_id, before_id, limit)
+    action = one_line(flt.action).lower()  # actions are lower case; what is typed may not be
+    if action and not is_postgres():
+        return _action_events(flt, action, before_id, limit)
     query = _filtered(flt)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
@@ -486,6 +489,58 @@ def _record_events(
     return list(reversed(_EVENTS(ids))) if ids else []
 
 
+def _action_events(
+    flt: EventFilter, action: str, before_id: int | None, limit: int
+) -> list[AuditEvent]:
+    """Events of an action and of those under it ("verdict": verdict.propose, verdict.approve
+    ...), newest first: the newest ids of each action read backwards along the action index,
+    then those rows. As one query ("verdict" or "verdict.*", newest first) SQLite read the trail
+    newest first until a page was full, through every event of other actions: 49 ms when the
+    newest 70,000 were evidence edits. SQLite only: its byte order puts "verdict/" right after
+    every "verdict.*" (a PostgreSQL collation may ignore punctuation), and PostgreSQL plans the
+    one query well."""
+    base = _filtered(replace(flt, action=None))
+    if before_id is not None:
+        base = base.where(AuditEvent.id < before_id)
+    walks = [
+        base.where(AuditEvent.action == name)
+        .select(AuditEvent.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+        .tuples()
+        for name in _actions_under(action)
+    ]
+    ids = _newest(walks, limit)
+    return list(reversed(_EVENTS(ids))) if ids else []
+
+
+# More actions than any prefix holds (there are about 60 in all): past it, the rest are not read.
+ACTIONS_UNDER_MAX = 200
+
+
+def _actions_under(action: str) -> list[str]:
+    """The action itself and the actions under it ("login": login.failed, login.succeeded),
+    each found by one lookup in the action index (the next one after the last found)."""
+    found = [action]
+    # "." then "/" are neighbours in SQLite's byte order: the range holds "action.*" only.
+    low, high = action + ".", action + "/"
+    after = AuditEvent.action >= low
+    for _ in range(ACTIONS_UNDER_MAX):
+        row = (
+            AuditEvent.select(AuditEvent.action)
+            .where(after & (AuditEvent.action < high))
+            .order_by(AuditEvent.action)
+            .limit(1)
+            .tuples()
+            .first()
+        )
+        if row is None:
+            break
+        found.append(row[0])
+        after = AuditEvent.action > row[0]
+    return found
+
+
 def _newest(walks: Iterable[Iterable[Any]], limit: int) -> list[int]:
     """The newest `limit` event ids of several walks, each newest first, newest first."""
     return sorted({row[0] for walk in walks for row in walk}, reverse=True)[:limit]
@@ -504,7 +559,7 @@ def _filtered(flt: EventFilter) -> Any:
     flt = replace(
         flt,
         actor=one_line(flt.actor) or None,
-        action=one_line(flt.action) or None,
+        action=one_line(flt.action).lower() or None,
         text=one_line(flt.text) or None,
     )
     if flt.entity_id is not None and not flt.entity_type:

@@ -840,6 +840,59 @@ def test_a_records_events_page_by_page_are_the_ones_the_whole_filter_selects(app
     assert audit.search(audit.EventFilter(entity_type="claim", entity_id=10**9)) == []
 
 
+def test_an_actions_events_page_by_page_are_the_ones_the_whole_filter_selects(app, reviewer):
+    """An action filter ("claim" is claim.update, claim.attribute ...) is read as one walk per
+    action along the action index; page by page, with other filters, it selects exactly what
+    one "the action or under it" query does, newest first."""
+    actor = factories.actor_for(reviewer)
+    article = factories.article(reviewer, "Morocco will buy 36 ATMOS artillery systems.")
+    claim = Claim.select().where(Claim.article == article.id).first()
+    for i in range(5):
+        current = claims.get_claim(claim.id)
+        claims.update_claim(actor, claim.id, current.version, statement=f"Version {i}.")
+        source = factories.source(f"Outlet {i}")
+        evidence.add_evidence(actor, claim.id, source.id, excerpt=f"{i} systems", stance="supports")
+    with db.atomic():  # actions that only share the start of a name are not under it
+        audit.record(SYSTEM, "claimant.merge", "claim", claim.id, after={"n": 1})
+        audit.record(SYSTEM, "claim", "claim", claim.id, after={"n": 2})
+
+    def oracle(flt: audit.EventFilter) -> list[int]:
+        action = (flt.action or "").lower()
+        query = AuditEvent.select(AuditEvent.id).where(
+            (AuditEvent.action == action) | AuditEvent.action.startswith(action + ".")
+        )
+        if flt.actor:
+            query = query.where(AuditEvent.actor_name == flt.actor)
+        if flt.entity_type:
+            query = query.where(AuditEvent.entity_type == flt.entity_type)
+        return [e.id for e in query.order_by(AuditEvent.id.desc())]
+
+    names = {e.action for e in AuditEvent.select(AuditEvent.action)}
+    assert {"claim", "claim.update", "claimant.merge", "evidence.create"} <= names, names
+    for flt in (
+        audit.EventFilter(action="claim"),
+        audit.EventFilter(action="Claim.Update"),
+        audit.EventFilter(action="evidence"),
+        audit.EventFilter(action="claim", actor=actor.name),
+        audit.EventFilter(action="evidence", entity_type="evidence"),
+        audit.EventFilter(action="claim", entity_type="claim"),
+    ):
+        expected = oracle(flt)
+        assert len(expected) >= 3, flt
+        pages, before = [], None
+        while True:
+            page = audit.search(flt, before_id=before, limit=2)
+            if not page:
+                break
+            pages += [e.id for e in page]
+            before = page[-1].id
+        assert pages == expected, flt
+    assert "claimant.merge" not in {
+        e.action for e in audit.search(audit.EventFilter(action="claim"))
+    }
+    assert audit.search(audit.EventFilter(action="no-such-action")) == []
+
+
 def test_audit_page_paginates_newest_first(app, editor_client, system):
     app.config["PAGE_SIZE"] = 3
     for i in range(7):
