@@ -465,10 +465,52 @@ def search(flt: EventFilter, *, before_id: int | None = None, limit: int = 50) -
     action = one_line(flt.action).lower()  # actions are lower case; what is typed may not be
     if action and not is_postgres():
         return _action_events(flt, action, before_id, limit)
-    query = _filtered(flt)
+    query, common = _filtered_with(flt)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
+    if common is not None:
+        return _through_candidates(query, common, before_id, limit)
     return list(query.order_by(AuditEvent.id.desc()).limit(limit))
+
+
+# A common text's candidates (TEXT_CANDIDATES_FEW or more) are read newest first in windows,
+# the first this large and each next four times larger up to TEXT_WINDOW_MAX, until a page is
+# full or TEXT_WINDOWS_READ have been read; then the trail below them is read newest first.
+TEXT_WINDOW_FIRST = 500
+TEXT_WINDOW_MAX = 10_000
+TEXT_WINDOWS_READ = 40_000
+
+
+def _through_candidates(
+    query: Any, match: str, before_id: int | None, limit: int
+) -> list[AuditEvent]:
+    """The newest events of `query` among a common text's candidates (SQLite's trigram index),
+    read newest first a window at a time. Reading the trail newest first instead went through
+    every newer event that holds none of the text: 96 ms for "in_research" when the newest
+    190,000 events were evidence edits, against 3 ms."""
+    found: list[AuditEvent] = []
+    upper, size, read = before_id, TEXT_WINDOW_FIRST, 0
+    while len(found) < limit and read < TEXT_WINDOWS_READ:
+        below = "" if upper is None else " AND rowid < ?"
+        window = [
+            row[0]
+            for row in db.execute_sql(
+                f"SELECT rowid FROM audit_text WHERE audit_text MATCH ?{below} "  # noqa: S608
+                "ORDER BY rowid DESC LIMIT ?",
+                (match, size) if upper is None else (match, upper, size),
+            )
+        ]
+        if not window:
+            return found
+        read += len(window)
+        chosen = query.where(AuditEvent.id.in_(window)).order_by(AuditEvent.id.desc())
+        found += list(chosen.limit(limit - len(found)))
+        upper, size = window[-1], min(size * 4, TEXT_WINDOW_MAX)
+    if len(found) < limit and upper is not None:
+        # Rare among the candidates read: the rest of the trail, newest first.
+        rest = query.where(AuditEvent.id < upper).order_by(AuditEvent.id.desc())
+        found += list(rest.limit(limit - len(found)))
+    return found
 
 
 def _record_events(
@@ -555,6 +597,18 @@ def _record(entity_type: str, entity_id: int) -> tuple[Any, Any]:
 
 
 def _filtered(flt: EventFilter) -> Any:
+    return _filtered_with(flt)[0]
+
+
+# Up to this many candidates of a text, read them all (a few ms) and keep the newest; past it
+# the text is common: see _through_candidates.
+TEXT_CANDIDATES_FEW = 10_000
+
+
+def _filtered_with(flt: EventFilter) -> tuple[Any, str | None]:
+    """The filter's query, and the trigram match of its text when the text is common (SQLite):
+    the query then tests every event's columns for the text, without candidates."""
+    common = None
     query = AuditEvent.select()
     flt = replace(
         flt,
@@ -628,9 +682,7 @@ def _filtered(flt: EventFilter) -> Any:
                 key=lambda term: (db.execute_sql(rank, (term,)).fetchone() or (-1,))[0],
             )
             match = " AND ".join(rarest[:4])
-            # Up to this many candidates, read them all (a few ms) and keep the newest; past it
-            # the text is common enough that reading the trail newest first fills a page sooner.
-            few = 10_000
+            few = TEXT_CANDIDATES_FEW
             found = db.execute_sql(
                 "SELECT count(*) FROM (SELECT 1 FROM audit_text WHERE audit_text MATCH ? LIMIT ?)",
                 (match, few + 1),
@@ -640,7 +692,8 @@ def _filtered(flt: EventFilter) -> Any:
                 query = query.where(AuditEvent.id.in_(candidates) & exact)
             else:
                 query = query.where(exact)
-    return query
+                common = match
+    return query, common
 
 
 def day_start(day: date) -> datetime:

@@ -1216,6 +1216,57 @@ def test_audit_text_one_and_two_characters_still_match(app, editor_client):
     assert _found(editor_client, "zq", among="short.") == []
 
 
+@pytest.mark.parametrize("windows_read", [100, 1])
+def test_a_common_texts_events_page_by_page_are_the_ones_the_whole_filter_selects(
+    app, monkeypatch, windows_read
+):
+    """A text with many candidates is read through them newest first, a window at a time (and
+    past TEXT_WINDOWS_READ of them, along the trail); page by page, with other filters, it
+    selects exactly what testing every event's columns selects, newest first."""
+    if is_postgres_run():
+        pytest.skip("the trigram candidates are SQLite's (PostgreSQL reads its own index)")
+    monkeypatch.setattr(audit, "TEXT_CANDIDATES_FEW", 2)
+    monkeypatch.setattr(audit, "TEXT_WINDOW_FIRST", 2)
+    monkeypatch.setattr(audit, "TEXT_WINDOWS_READ", windows_read)
+    for i in range(6):
+        _note(f"common.a{i}", f"Shipment {i} through Zanzibar", actor="alice")
+        _note(f"common.b{i}", f"Shipment {i} via Zanzibari ports", actor="bob")
+        _note(f"common.c{i}", f"Shipment {i} through Mombasa", actor="alice")
+    for i in range(5):
+        _note(f"later.x{i}", "nothing to see", actor="carol")  # newer, and no candidates
+
+    def oracle(flt: audit.EventFilter) -> list[int]:
+        text = flt.text or ""
+        query = AuditEvent.select(AuditEvent.id).where(
+            AuditEvent.after.contains(text)
+            | AuditEvent.before.contains(text)
+            | AuditEvent.actor_name.contains(text)
+            | AuditEvent.action.contains(text)
+        )
+        if flt.actor:
+            query = query.where(AuditEvent.actor_name == flt.actor)
+        return [e.id for e in query.order_by(AuditEvent.id.desc())]
+
+    for flt in (
+        audit.EventFilter(text="zanzibar"),
+        audit.EventFilter(text="Zanzibar", actor="alice"),
+        audit.EventFilter(text="shipment", actor="bob"),
+        audit.EventFilter(text="through"),
+    ):
+        _, common = audit._filtered_with(flt)
+        assert common is not None, flt  # the windows are what is tested
+        expected = oracle(flt)
+        assert len(expected) >= 5, flt
+        pages: list[list[int]] = []
+        before = None
+        while page := audit.search(flt, before_id=before, limit=2):
+            pages.append([e.id for e in page])
+            before = page[-1].id
+        assert [i for page in pages for i in page] == expected, flt
+        assert all(len(page) == 2 for page in pages[:-1]), (flt, pages)  # every page full
+    assert audit.search(audit.EventFilter(text="zanzibar", actor="carol")) == []
+
+
 def test_audit_text_combines_with_actor_action_and_pages(app, editor_client):
     app.config["PAGE_SIZE"] = 3
     for i in range(5):
