@@ -472,7 +472,8 @@ def measure_load(url: str, rec: Records, args: argparse.Namespace, tmp: Path) ->
             f"claim page load, page memory off, {seconds / 2:g} s",
             lambda: load.run(drawn_plan, processes, threads),
         )
-    with load.gunicorn("benchmarks.hello:app", env, args.workers, None, tmp) as port:
+    hello_settings = "python:benchmarks.hello_settings"
+    with load.gunicorn("benchmarks.hello:app", env, args.workers, hello_settings, tmp) as port:
         hello_plan = dataclasses.replace(claim_only, port=port)
         _, hello = measure(
             f"bare Flask view load, {seconds / 2:g} s",

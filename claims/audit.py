@@ -468,7 +468,8 @@ def search(flt: EventFilter, *, before_id: int | None = None, limit: int = 50) -
     query, common = _filtered_with(flt)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
-    if common is not None:
+    if common is not None and not (flt.actor or flt.since or flt.until):
+        # (An actor's events, or a period's, are read along their own index instead.)
         return _through_candidates(query, common, before_id, limit)
     return list(query.order_by(AuditEvent.id.desc()).limit(limit))
 

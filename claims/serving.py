@@ -9,17 +9,19 @@ from __future__ import annotations
 import gc
 import os
 import socket
+import weakref
 from typing import Any
 
 
 def default_workers() -> int:
-    """One worker per core this process may run on, and one more: a page is mostly the
-    worker's own CPU (SQLite is in process), so more workers than that share the cores and
-    the longest pages wait longest. Measured on 2 cores under the benchmark's mixed load, 3
-    workers served more requests per second than 4 (337 against 312 and 317), with the claim
-    page's p95 at 44 ms against 49-51. A fetch of an article or a source holds its worker for
-    up to its timeout: where fetches are frequent, or the database is PostgreSQL on another
-    machine (a worker then waits on the network), set CLAIMS_WORKERS higher."""
+    """One worker per core this process may run on (its CPU affinity; a CPU quota is not seen),
+    and one more: a page is mostly the worker's own CPU (SQLite is in process), so more
+    workers than that share the cores and the longest pages wait longest. Measured on 2 cores
+    under the benchmark's mixed load (README, Benchmarks): 3 workers served more requests per
+    second than 4, with the claim page's p95 5-9 ms lower. A fetch of an article or a source
+    holds its worker for up to its timeout: where fetches are frequent, or the database is
+    PostgreSQL on another machine (a worker then waits on the network), set CLAIMS_WORKERS
+    higher."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -57,18 +59,20 @@ def post_worker_init(worker: Any) -> None:
 
 
 def close_promptly() -> bool:
-    """Make gunicorn close a finished connection at once when the client sent nothing that was
-    left unread; returns whether it did (gunicorn versions that close at once anyway need
-    nothing).
+    """Make gunicorn close a finished connection at once when its request was read to the end
+    and nothing more waits unread; returns whether it did (gunicorn versions that close at once
+    anyway need nothing).
 
     gunicorn 27 closes each connection by sending its end and then waiting, up to 2 s, for the
     client to close its own (RFC 9112, section 9.6): closing a socket with unread request data
     in it makes the kernel answer with a reset, which can cut off the response before the
     client reads it. A sync worker waits there instead of taking the next request: on average
     0.5 ms a request under the benchmark's load (the client must be scheduled to read and
-    close), a network round trip or more for a browser. Unread data is only there when a
-    request's body was refused before being read (too large, or not allowed), so the worker
-    still waits then, and closes at once otherwise."""
+    close), a network round trip or more for a browser. So the worker closes at once only after
+    a request whose body (if any) was read to its end (`post_request` says so) and when no
+    byte waits in the socket; after a body refused on its headers (too large, not allowed),
+    an error before the request was parsed, or on a TLS socket (which cannot peek), it waits
+    as gunicorn does."""
     from gunicorn import util
 
     lingering = getattr(util, "close_graceful", None)
@@ -76,20 +80,56 @@ def close_promptly() -> bool:
         return False
 
     def close_connection(sock: socket.socket, *args: Any, **kwargs: Any) -> None:
-        if unread_input(sock):
-            lingering(sock, *args, **kwargs)
-        else:
+        read_through = sock in _read_through
+        _read_through.discard(sock)
+        if read_through and not unread_input(sock):
             util.close(sock)
+        else:
+            lingering(sock, *args, **kwargs)
 
     util.close_graceful = close_connection
     return True
 
 
+# Connections whose latest request was read to its end (kept-alive ones carry the mark of the
+# request they answered last): see close_promptly.
+_read_through: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """After each request: mark its connection when the request was read to its end."""
+    sock = getattr(getattr(req, "unreader", None), "sock", None)
+    if sock is None:
+        return
+    if read_to_the_end(req):
+        _read_through.add(sock)
+    else:
+        _read_through.discard(sock)
+
+
+def read_to_the_end(req: Any) -> bool:
+    """Whether gunicorn read a request's body to its end (no body counts as read)."""
+    from gunicorn.http.body import ChunkedReader, EOFReader, LengthReader
+
+    body = getattr(req, "body", None)
+    if body is None or getattr(body, "failed", False):
+        return False
+    reader = body.reader
+    if isinstance(reader, LengthReader):
+        return bool(reader.length == 0)
+    if isinstance(reader, ChunkedReader):
+        return reader.parser is None
+    if isinstance(reader, EOFReader):
+        return bool(reader.finished)
+    return False
+
+
 def unread_input(sock: socket.socket) -> bool:
-    """Whether the client sent bytes that nobody read (True when the socket cannot tell: a TLS
-    socket cannot peek)."""
+    """Whether bytes from the client wait unread in the socket (True when the socket cannot
+    tell: a TLS socket cannot peek)."""
     try:
-        return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        sock.setblocking(False)  # a socket with a timeout would wait for data before peeking
+        return bool(sock.recv(1, socket.MSG_PEEK))
     except BlockingIOError:
         return False  # nothing waiting
     except ValueError:

@@ -228,3 +228,45 @@ def test_gunicorn_runs_one_worker_per_core_and_one_more_unless_told():
     assert workers() == len(os.sched_getaffinity(0)) + 1
     assert workers(CLAIMS_WORKERS="7") == 7
     assert workers(CLAIMS_WORKERS="") == len(os.sched_getaffinity(0)) + 1
+
+
+def test_gunicorn_workers_take_the_next_request_without_waiting_for_clients_to_close(
+    app, database_url
+):
+    """Both workers answer a client that then keeps its connection open; a third request is
+    answered at once (gunicorn 27 alone makes each worker wait up to 2 s for its client to
+    close: see serving.close_promptly)."""
+    import socket
+    import time
+    import urllib.request
+
+    port = free_port()
+    proc = gunicorn(database_url, port)
+    holders = []
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
+                    assert r.status == 200
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.3)
+        for _ in range(2):  # one for each worker
+            holder = socket.create_connection(("127.0.0.1", port), timeout=10)
+            holder.sendall(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answer = b""
+            while chunk := holder.recv(65536):  # to the server's end of the connection
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
+            holders.append(holder)  # read, and left open
+        started = time.monotonic()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as r:
+            assert r.status == 200
+        assert time.monotonic() - started < 1.0, "a worker waited for a client to close"
+    finally:
+        for holder in holders:
+            holder.close()
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
 from gunicorn import util
+from gunicorn.http.body import Body, LengthReader
 
 from claims import serving
 
@@ -49,6 +51,16 @@ def read_to_end(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
+def answered(server: socket.socket, body_left: int = 0) -> None:
+    """What gunicorn does after the app answered: the post_request hook sees the request, whose
+    body has `body_left` bytes nobody read."""
+    request = SimpleNamespace(
+        unreader=SimpleNamespace(sock=server), body=Body(LengthReader(None, body_left))
+    )
+    serving.post_request(None, request, {}, None)
+    server.sendall(RESPONSE)
+
+
 def closing(server: socket.socket, close: Callable[[socket.socket], None]) -> threading.Thread:
     closer = threading.Thread(target=close, args=(server,), daemon=True)
     closer.start()
@@ -59,7 +71,7 @@ def test_a_worker_closes_at_once_when_it_read_everything_the_client_sent(close):
     client, server = connected()
     client.sendall(HEAD + BODY)
     assert read_exactly(server, len(HEAD + BODY)) == HEAD + BODY
-    server.sendall(RESPONSE)
+    answered(server)
 
     closer = closing(server, close)
     # gunicorn's own close would wait here, up to 2 s, for the client to close its end.
@@ -73,13 +85,45 @@ def test_a_worker_waits_for_the_client_when_its_request_was_not_all_read(close):
     client, server = connected()
     client.sendall(HEAD + BODY)
     assert read_exactly(server, len(HEAD)) == HEAD  # refused on its headers: the body unread
-    server.sendall(RESPONSE)
+    answered(server)  # as if read through: the bytes waiting in the socket are enough
 
     closer = closing(server, close)
     closer.join(timeout=0.3)
     # Closed now, the unread body would make the kernel answer with a reset, which can cut
     # the response off before the client reads it.
     assert closer.is_alive(), "the worker closed with the request's body unread"
+    assert read_to_end(client) == RESPONSE
+    client.close()
+    closer.join(timeout=5)
+    assert not closer.is_alive()
+
+
+def test_a_worker_waits_for_the_client_when_a_body_is_still_on_its_way(close):
+    client, server = connected()
+    client.sendall(HEAD)  # the body not sent yet: nothing waits in the socket
+    assert read_exactly(server, len(HEAD)) == HEAD
+    answered(server, body_left=len(BODY))
+
+    closer = closing(server, close)
+    closer.join(timeout=0.3)
+    # Closed now, the body arriving next would make the kernel answer with a reset.
+    assert closer.is_alive(), "the worker closed before the request's body arrived"
+    client.sendall(BODY)
+    assert read_to_end(client) == RESPONSE
+    client.close()
+    closer.join(timeout=5)
+    assert not closer.is_alive()
+
+
+def test_a_connection_no_request_was_answered_on_is_closed_as_gunicorn_does(close):
+    client, server = connected()
+    client.sendall(b"NOT HTTP\r\n\r\n")  # refused before it was parsed: no post_request
+    assert read_exactly(server, 12) == b"NOT HTTP\r\n\r\n"
+    server.sendall(RESPONSE)
+
+    closer = closing(server, close)
+    closer.join(timeout=0.3)
+    assert closer.is_alive(), "closed at once with nothing known of the request"
     assert read_to_end(client) == RESPONSE
     client.close()
     closer.join(timeout=5)
