@@ -482,6 +482,15 @@ TEXT_WINDOW_MAX = 10_000
 TEXT_WINDOWS_READ = 40_000
 
 
+_NEWEST_CANDIDATES = (
+    "SELECT rowid FROM audit_text WHERE audit_text MATCH ? ORDER BY rowid DESC LIMIT ?"
+)
+_CANDIDATES_BELOW = (
+    "SELECT rowid FROM audit_text WHERE audit_text MATCH ? AND rowid < ? "
+    "ORDER BY rowid DESC LIMIT ?"
+)
+
+
 def _through_candidates(
     query: Any, match: str, before_id: int | None, limit: int
 ) -> list[AuditEvent]:
@@ -492,15 +501,11 @@ def _through_candidates(
     found: list[AuditEvent] = []
     upper, size, read = before_id, TEXT_WINDOW_FIRST, 0
     while len(found) < limit and read < TEXT_WINDOWS_READ:
-        below = "" if upper is None else " AND rowid < ?"
-        window = [
-            row[0]
-            for row in db.execute_sql(
-                f"SELECT rowid FROM audit_text WHERE audit_text MATCH ?{below} "  # noqa: S608
-                "ORDER BY rowid DESC LIMIT ?",
-                (match, size) if upper is None else (match, upper, size),
-            )
-        ]
+        if upper is None:
+            rows = db.execute_sql(_NEWEST_CANDIDATES, (match, size))
+        else:
+            rows = db.execute_sql(_CANDIDATES_BELOW, (match, upper, size))
+        window = [row[0] for row in rows]
         if not window:
             return found
         read += len(window)
