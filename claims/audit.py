@@ -522,41 +522,37 @@ def _through_candidates(
 def _record_events(
     flt: EventFilter, entity_type: str, entity_id: int, before_id: int | None, limit: int
 ) -> list[AuditEvent]:
-    """A record's events and those of what belongs to it, newest first: the newest ids of each
-    read backwards along its own index, then those rows. Asked for in one query ("own or
-    children, newest first"), SQLite gathered and sorted every event of the record first: 65 ms
-    for a claim with 28,000 events."""
-    base = _filtered(replace(flt, entity_type=None, entity_id=None))
-    if before_id is not None:
-        base = base.where(AuditEvent.id < before_id)
-    walks = [
-        base.where(side).select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(limit).tuples()
-        for side in _record(entity_type, entity_id)
-    ]
-    ids = _newest(walks, limit)
-    return list(reversed(_EVENTS(ids))) if ids else []
+    """A record's events and those of what belongs to it, newest first (`_walked`). Asked for
+    in one query ("own or children, newest first"), SQLite gathered and sorted every event of
+    the record first: 65 ms for a claim with 28,000 events."""
+    rest = replace(flt, entity_type=None, entity_id=None)
+    return _walked(rest, _record(entity_type, entity_id), before_id, limit)
 
 
 def _action_events(
     flt: EventFilter, action: str, before_id: int | None, limit: int
 ) -> list[AuditEvent]:
     """Events of an action and of those under it ("verdict": verdict.propose, verdict.approve
-    ...), newest first: the newest ids of each action read backwards along the action index,
-    then those rows. As one query ("verdict" or "verdict.*", newest first) SQLite read the trail
-    newest first until a page was full, through every event of other actions: 49 ms when the
-    newest 70,000 were evidence edits. SQLite only: its byte order puts "verdict/" right after
-    every "verdict.*" (a PostgreSQL collation may ignore punctuation), and PostgreSQL plans the
-    one query well."""
-    base = _filtered(replace(flt, action=None))
+    ...), newest first (`_walked`, one walk per action along the action index). As one query
+    ("verdict" or "verdict.*", newest first) SQLite read the trail newest first until a page
+    was full, through every event of other actions: 49 ms when the newest 70,000 were evidence
+    edits. SQLite only: its byte order puts "verdict/" right after every "verdict.*" (a
+    PostgreSQL collation may ignore punctuation), and PostgreSQL plans the one query well."""
+    sides = [AuditEvent.action == name for name in _actions_under(action)]
+    return _walked(replace(flt, action=None), sides, before_id, limit)
+
+
+def _walked(
+    flt: EventFilter, sides: Iterable[Any], before_id: int | None, limit: int
+) -> list[AuditEvent]:
+    """The events matching `flt` and any one of `sides`, newest first: the newest ids of each
+    side read backwards along its own index, then those rows."""
+    base = _filtered(flt)
     if before_id is not None:
         base = base.where(AuditEvent.id < before_id)
     walks = [
-        base.where(AuditEvent.action == name)
-        .select(AuditEvent.id)
-        .order_by(AuditEvent.id.desc())
-        .limit(limit)
-        .tuples()
-        for name in _actions_under(action)
+        base.where(side).select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(limit).tuples()
+        for side in sides
     ]
     ids = _newest(walks, limit)
     return list(reversed(_EVENTS(ids))) if ids else []

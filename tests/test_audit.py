@@ -790,6 +790,16 @@ def test_audit_page_filters_and_shows_field_level_changes(app, editor_client, sy
     assert "No events match" in editor_client.get(f"/audit/?since={tomorrow}").text
 
 
+def _pages_of(flt: audit.EventFilter, size: int = 2) -> list[list[int]]:
+    """The event ids of a filter's pages, newest first, paged as the audit page does."""
+    pages: list[list[int]] = []
+    before = None
+    while page := audit.search(flt, before_id=before, limit=size):
+        pages.append([e.id for e in page])
+        before = page[-1].id
+    return pages
+
+
 def test_a_records_events_page_by_page_are_the_ones_the_whole_filter_selects(app, reviewer):
     """A record's events (its own and those of what belongs to it) are read as two walks along
     their indexes; page by page, with other filters, they are exactly what one "own or
@@ -829,14 +839,7 @@ def test_a_records_events_page_by_page_are_the_ones_the_whole_filter_selects(app
     ):
         expected = oracle(flt)
         assert len(expected) >= 3, flt
-        pages, before = [], None
-        while True:
-            page = audit.search(flt, before_id=before, limit=2)
-            if not page:
-                break
-            pages += [e.id for e in page]
-            before = page[-1].id
-        assert pages == expected, flt
+        assert [i for page in _pages_of(flt) for i in page] == expected, flt
     assert audit.search(audit.EventFilter(entity_type="claim", entity_id=10**9)) == []
 
 
@@ -879,14 +882,7 @@ def test_an_actions_events_page_by_page_are_the_ones_the_whole_filter_selects(ap
     ):
         expected = oracle(flt)
         assert len(expected) >= 3, flt
-        pages, before = [], None
-        while True:
-            page = audit.search(flt, before_id=before, limit=2)
-            if not page:
-                break
-            pages += [e.id for e in page]
-            before = page[-1].id
-        assert pages == expected, flt
+        assert [i for page in _pages_of(flt) for i in page] == expected, flt
     assert "claimant.merge" not in {
         e.action for e in audit.search(audit.EventFilter(action="claim"))
     }
@@ -1257,11 +1253,7 @@ def test_a_common_texts_events_page_by_page_are_the_ones_the_whole_filter_select
         assert common is not None, flt  # the windows are what is tested
         expected = oracle(flt)
         assert len(expected) >= 5, flt
-        pages: list[list[int]] = []
-        before = None
-        while page := audit.search(flt, before_id=before, limit=2):
-            pages.append([e.id for e in page])
-            before = page[-1].id
+        pages = _pages_of(flt)
         assert [i for page in pages for i in page] == expected, flt
         assert all(len(page) == 2 for page in pages[:-1]), (flt, pages)  # every page full
     assert audit.search(audit.EventFilter(text="zanzibar", actor="carol")) == []

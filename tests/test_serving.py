@@ -67,6 +67,25 @@ def closing(server: socket.socket, close: Callable[[socket.socket], None]) -> th
     return closer
 
 
+def waits_for_the_client(
+    client: socket.socket,
+    server: socket.socket,
+    close: Callable[[socket.socket], None],
+    why: str,
+    then_send: bytes = b"",
+) -> None:
+    """The worker's close of `server` waits until the client (having sent `then_send`) has read
+    the whole response and closed its end."""
+    closer = closing(server, close)
+    closer.join(timeout=0.3)
+    assert closer.is_alive(), why
+    client.sendall(then_send)
+    assert read_to_end(client) == RESPONSE
+    client.close()
+    closer.join(timeout=5)
+    assert not closer.is_alive()
+
+
 def test_a_worker_closes_at_once_when_it_read_everything_the_client_sent(close):
     client, server = connected()
     client.sendall(HEAD + BODY)
@@ -87,15 +106,9 @@ def test_a_worker_waits_for_the_client_when_its_request_was_not_all_read(close):
     assert read_exactly(server, len(HEAD)) == HEAD  # refused on its headers: the body unread
     answered(server)  # as if read through: the bytes waiting in the socket are enough
 
-    closer = closing(server, close)
-    closer.join(timeout=0.3)
     # Closed now, the unread body would make the kernel answer with a reset, which can cut
     # the response off before the client reads it.
-    assert closer.is_alive(), "the worker closed with the request's body unread"
-    assert read_to_end(client) == RESPONSE
-    client.close()
-    closer.join(timeout=5)
-    assert not closer.is_alive()
+    waits_for_the_client(client, server, close, "the worker closed with the request's body unread")
 
 
 def test_a_worker_waits_for_the_client_when_a_body_is_still_on_its_way(close):
@@ -104,15 +117,10 @@ def test_a_worker_waits_for_the_client_when_a_body_is_still_on_its_way(close):
     assert read_exactly(server, len(HEAD)) == HEAD
     answered(server, body_left=len(BODY))
 
-    closer = closing(server, close)
-    closer.join(timeout=0.3)
     # Closed now, the body arriving next would make the kernel answer with a reset.
-    assert closer.is_alive(), "the worker closed before the request's body arrived"
-    client.sendall(BODY)
-    assert read_to_end(client) == RESPONSE
-    client.close()
-    closer.join(timeout=5)
-    assert not closer.is_alive()
+    waits_for_the_client(
+        client, server, close, "the worker closed before the request's body arrived", BODY
+    )
 
 
 def test_a_connection_no_request_was_answered_on_is_closed_as_gunicorn_does(close):
@@ -121,10 +129,4 @@ def test_a_connection_no_request_was_answered_on_is_closed_as_gunicorn_does(clos
     assert read_exactly(server, 12) == b"NOT HTTP\r\n\r\n"
     server.sendall(RESPONSE)
 
-    closer = closing(server, close)
-    closer.join(timeout=0.3)
-    assert closer.is_alive(), "closed at once with nothing known of the request"
-    assert read_to_end(client) == RESPONSE
-    client.close()
-    closer.join(timeout=5)
-    assert not closer.is_alive()
+    waits_for_the_client(client, server, close, "closed at once with nothing known of the request")
